@@ -1,0 +1,61 @@
+"""nbgrader configuration of the course (nbgrader 0.9.6).
+
+The grader commands (grader/release.py, grader/grade.py) load this file
+themselves, so they work from any directory. To run nbgrader by hand, point
+it here, e.g.  nbgrader autograde 03_mlp_mnist --config grader/nbgrader_config.py
+
+Layout: source = solutions/, release = course/; submitted, autograded,
+feedback and the sqlite gradebook live in the git-ignored grader/_work/.
+
+Environment:
+  GRADER_CELL_TIMEOUT      seconds per cell (default 300 with COURSE_MODE=full, 120 with fast)
+  GRADER_MAX_OUTPUT_BYTES  bytes of output kept per cell after autograding (default 1 MB)
+"""
+import os
+import sys
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, LimitOutput  # noqa: E402
+
+from grader.common import WORK, cell_timeout, max_output_bytes  # noqa: E402
+from grader.preprocessors import HideHiddenTestTracebacks, LimitOutputBytes  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+c.CourseDirectory.course_id = "minitheano"
+c.CourseDirectory.root = _ROOT
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.submitted_directory = f"{WORK}/submitted"
+c.CourseDirectory.autograded_directory = f"{WORK}/autograded"
+c.CourseDirectory.feedback_directory = f"{WORK}/feedback"
+c.CourseDirectory.db_url = f"sqlite:///{_ROOT}/{WORK}/gradebook.db"
+
+# A cell that runs past the timeout is interrupted and gets this error, which
+# grader/grade.py looks for to report the submission as "not graded: timed out".
+_timeout = cell_timeout()
+c.Execute.timeout = _timeout
+c.Execute.interrupt_on_timeout = True
+c.Execute.error_on_timeout = {
+    "ename": "CellTimeoutError",
+    "evalue": f"the cell ran longer than the grader's limit of {_timeout} s",
+    "traceback": [f"CellTimeoutError: the cell ran longer than the grader's limit of {_timeout} s"],
+}
+
+# Output is limited in lines by nbgrader and in bytes by us, right after it.
+_autograde = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_autograde.insert(_autograde.index(LimitOutput) + 1, LimitOutputBytes)
+c.Autograde.autograde_preprocessors = _autograde
+c.LimitOutputBytes.max_bytes = max_output_bytes()
+
+# A learner who deletes a test cell gets it back, and is graded on it.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback never shows hidden tests: neither their source nor their tracebacks.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor,
+                                    HideHiddenTestTracebacks, ClearHiddenTests]

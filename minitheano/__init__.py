@@ -1,0 +1,32 @@
+"""minitheano: a small Theano (expression graphs, symbolic grad, compiled functions with
+updates, shared variables) with Lasagne-style layers, written from scratch on numpy.
+
+    import minitheano as th
+    import minitheano.tensor as T
+    x = T.scalar('x')
+    f = th.function([x], th.grad(5 * x ** 2, x))
+"""
+from . import tensor
+from .compile import ComputeError, Function, MissingInputError, UnusedInputError, function
+from .config import config
+from .gradient import DisconnectedInputError, GradientError, grad, verify_grad
+from .graph import Apply, Constant, Op, SharedVariable, TensorType, Variable, shared
+from .ops.elemwise import ShapeError
+from .printing import debugprint, draw, pp
+from .rewrites import rewrite_graph
+
+__version__ = "0.1.0"
+
+
+def rewrite(outputs):
+    """What compilation makes of ``outputs`` (a variable or a list): the rewritten graph."""
+    single = isinstance(outputs, Variable)
+    result = rewrite_graph([outputs] if single else list(outputs))
+    return result[0] if single else result
+
+
+__all__ = [
+    "tensor", "function", "Function", "grad", "verify_grad", "shared", "config", "pp", "debugprint", "draw",
+    "rewrite", "Variable", "Constant", "SharedVariable", "TensorType", "Apply", "Op", "ShapeError",
+    "ComputeError", "MissingInputError", "UnusedInputError", "DisconnectedInputError", "GradientError",
+]

@@ -1,0 +1,53 @@
+"""The one seam between the framework and an array library: numpy on CPU, cupy on GPU."""
+import numpy
+
+from .config import config
+
+_cupy = None
+
+
+def xp():
+    """The array module to compute with, chosen by ``config.device`` ('cpu' or 'gpu')."""
+    if config.device == "cpu":
+        return numpy
+    if config.device in ("gpu", "cuda"):
+        return _load_cupy()
+    raise ValueError(f"config.device must be 'cpu' or 'gpu', not {config.device!r}")
+
+
+def _load_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+            cupy.cuda.runtime.getDeviceCount()
+        except Exception as exc:  # ImportError, or no CUDA device/driver
+            raise RuntimeError(
+                "config.device is 'gpu' but cupy cannot use a GPU here "
+                f"({type(exc).__name__}: {exc}). Install the GPU extra (pip install -e '.[gpu]') "
+                "on a machine with an NVIDIA GPU, or set MINITHEANO_DEVICE=cpu."
+            ) from exc
+        _cupy = cupy
+    return _cupy
+
+
+def gpu_available():
+    """True when cupy imports and sees a CUDA device."""
+    try:
+        _load_cupy()
+        return True
+    except RuntimeError:
+        return False
+
+
+def asarray(value, dtype=None):
+    """``value`` as an array of the current device (copying from host when needed)."""
+    return xp().asarray(value, dtype=dtype)
+
+
+def to_host(value):
+    """A numpy array (or numpy scalar) from a numpy or cupy array."""
+    if isinstance(value, numpy.ndarray) or numpy.isscalar(value):
+        return value
+    get = getattr(value, "get", None)
+    return get() if get is not None else numpy.asarray(value)

@@ -1,0 +1,283 @@
+"""``function(inputs, outputs, updates=, givens=)``: turn a graph into a Python callable.
+
+Compiling substitutes ``givens``, collects shared variables' updates (explicit and default),
+rewrites the graph, then links it: each node becomes a thunk in a fixed schedule over one
+list of value slots, so a call runs the thunks in order without walking the graph again.
+Updates are atomic: every output and new value is computed before any shared value changes.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import rewrites
+from ..backend import to_host, xp as array_module
+from ..config import config
+from ..graph import Constant, SharedVariable, Variable, as_variable, clone_replace, format_trace, graph_inputs, toposort
+
+MODES = ("FAST_RUN", "FAST_COMPILE")
+
+
+class UnusedInputError(ValueError):
+    """An input given to ``function`` that no output or update depends on."""
+
+
+class MissingInputError(ValueError):
+    """The outputs depend on an input variable that was not listed in ``function``'s inputs."""
+
+
+class ComputeError(RuntimeError):
+    """A node failed while a compiled function ran; the message says which and where it was made."""
+
+
+def function(inputs, outputs=None, updates=None, givens=None, mode=None, allow_input_downcast=False,
+             on_unused_input="raise", name=None):
+    """Compile ``outputs`` (a variable or a list) as a function of the ``inputs`` variables.
+
+    ``updates``: {shared variable: expression for its new value} (a dict, OrderedDict or list of
+    pairs), applied after every output is computed. ``givens``: {variable: replacement} applied
+    to the graph before compiling. ``mode``: 'FAST_RUN' (rewrites on) or 'FAST_COMPILE' (off).
+    """
+    return Function(inputs, outputs, updates, givens, mode, allow_input_downcast, on_unused_input, name)
+
+
+def _as_pairs(updates):
+    if updates is None:
+        return []
+    if isinstance(updates, dict):
+        if not isinstance(updates, OrderedDict) and len(updates) > 1:
+            pass  # plain dicts keep insertion order in Python 3.7+
+        return list(updates.items())
+    return [tuple(pair) for pair in updates]
+
+
+class Function:
+    """A compiled graph. Call it with one value per input; it returns the output value(s)."""
+
+    def __init__(self, inputs, outputs, updates, givens, mode, allow_input_downcast, on_unused_input, name):
+        self.name = name
+        self.mode = mode or config.mode
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        self.allow_input_downcast = allow_input_downcast
+        self.inputs = self._check_inputs(inputs)
+        self.unpack_single = isinstance(outputs, Variable) or not isinstance(outputs, (list, tuple))
+        out_list = [] if outputs is None else [outputs] if self.unpack_single else list(outputs)
+        self.outputs = [as_variable(o) for o in out_list]
+        update_pairs = self._check_updates(_as_pairs(updates))
+
+        exprs = self.outputs + [new for _, new in update_pairs]
+        if givens:
+            givens = dict(_as_pairs(givens))
+            for old, new in givens.items():
+                if not isinstance(old, Variable):
+                    raise TypeError(f"givens keys must be variables, got {old!r}")
+                new = as_variable(new)
+                if new.ndim != old.ndim:
+                    raise TypeError(f"givens: {old!r} ({old.ndim}-d) cannot be replaced by {new!r} ({new.ndim}-d)")
+            exprs = clone_replace(exprs, givens)
+        update_pairs = list(zip([s for s, _ in update_pairs], exprs[len(self.outputs):]))
+        exprs = exprs[:len(self.outputs)]
+        update_pairs += self._default_updates(exprs + [u for _, u in update_pairs], {s for s, _ in update_pairs})
+        all_exprs = exprs + [u for _, u in update_pairs]
+
+        self.graph_before = list(all_exprs)
+        self.rewrites_applied = []
+        if self.mode == "FAST_RUN":
+            all_exprs = rewrites.rewrite_graph(all_exprs, log=self.rewrites_applied)
+        self.graph = all_exprs
+        self.n_outputs = len(exprs)
+        self.update_targets = [s for s, _ in update_pairs]
+        self._check_graph_inputs(on_unused_input)
+        self._link()
+
+    # Checks at compile time -------------------------------------------------------------
+
+    def _check_inputs(self, inputs):
+        if isinstance(inputs, Variable):
+            raise TypeError("function: inputs must be a list of variables, e.g. function([x], y), not function(x, y)")
+        inputs = list(inputs)
+        for i, v in enumerate(inputs):
+            if not isinstance(v, Variable):
+                raise TypeError(f"function: input {i} is {type(v).__name__} {v!r}, not a symbolic variable")
+            if isinstance(v, SharedVariable):
+                raise TypeError(f"function: input {i} ({v!r}) is a shared variable; shared variables are part "
+                                "of the graph already and must not be listed as inputs")
+            if isinstance(v, Constant) or v.owner is not None:
+                raise TypeError(f"function: input {i} ({v!r}) is not an input variable (it is a constant or the "
+                                "result of a computation); use givens to substitute a value for it")
+        for i, v in enumerate(inputs):
+            if v in inputs[:i]:
+                raise ValueError(f"function: input {v!r} is listed twice")
+        return inputs
+
+    def _check_updates(self, pairs):
+        seen = set()
+        checked = []
+        for shared_var, new in pairs:
+            if not isinstance(shared_var, SharedVariable):
+                raise TypeError(f"updates: the key {shared_var!r} is not a shared variable; only shared "
+                                "variables (made with shared(...)) can be updated")
+            if shared_var in seen:
+                raise ValueError(f"updates: {shared_var!r} is updated twice")
+            seen.add(shared_var)
+            new = as_variable(new)
+            if new.ndim != shared_var.ndim:
+                raise TypeError(f"updates: the new value of {shared_var!r} has {new.ndim} dims but {shared_var!r} "
+                                f"has {shared_var.ndim} (new value: {new!r})")
+            if new.dtype != shared_var.dtype:
+                if np.can_cast(new.dtype, shared_var.dtype, "same_kind") and isinstance(new, Constant):
+                    new = Constant(shared_var.type, new.data.astype(shared_var.dtype))
+                else:
+                    raise TypeError(
+                        f"updates: the new value of {shared_var!r} has dtype {new.dtype}, but the shared variable "
+                        f"is {shared_var.dtype}. Cast the expression (expr.astype('{shared_var.dtype}')) or make the "
+                        "shared variable with the dtype you want.")
+            checked.append((shared_var, new))
+        return checked
+
+    @staticmethod
+    def _default_updates(exprs, explicit):
+        """(shared, default_update) for shared variables in the graph whose update nobody gave."""
+        pairs, seen, frontier = [], set(explicit), list(exprs)
+        while frontier:
+            new_frontier = []
+            for leaf in graph_inputs(frontier):
+                if isinstance(leaf, SharedVariable) and leaf not in seen and leaf.default_update is not None:
+                    seen.add(leaf)
+                    pairs.append((leaf, leaf.default_update))
+                    new_frontier.append(leaf.default_update)
+            frontier = new_frontier
+        return pairs
+
+    def _check_graph_inputs(self, on_unused_input):
+        leaves = graph_inputs(self.graph)
+        leaf_set = set(leaves)
+        for leaf in leaves:
+            if leaf.owner is None and not isinstance(leaf, (Constant, SharedVariable)) and leaf not in self.inputs:
+                users = [i for i, out in enumerate(self.outputs) if leaf in graph_inputs([out])]
+                where = f"output {users[0]} ({self.outputs[users[0]]!r})" if users else "an update"
+                raise MissingInputError(
+                    f"function: {where} depends on the input {leaf!r} ({leaf.type!r}), which is not in the inputs "
+                    f"list {self.inputs}. Add it to the inputs, or give it a value with givens.")
+        unused = [v for v in self.inputs if v not in leaf_set and v not in set(graph_inputs(self.graph_before))]
+        if unused and on_unused_input != "ignore":
+            message = (f"function: the input(s) {unused} are not used to compute any output or update. "
+                       "Remove them, or pass on_unused_input='ignore'.")
+            if on_unused_input == "raise":
+                raise UnusedInputError(message)
+            import warnings
+            warnings.warn(message, stacklevel=3)
+
+    # Linking ----------------------------------------------------------------------------
+
+    def _link(self):
+        """Number every variable, make one thunk per node, and note when each slot is last used."""
+        xp = array_module()
+        self.order = toposort(self.graph)
+        slots = {}
+
+        def slot(v):
+            if v not in slots:
+                slots[v] = len(slots)
+            return slots[v]
+
+        self._input_slots = [slot(v) for v in self.inputs]
+        self._constant_slots = []
+        self._shared_slots = []
+        for leaf in graph_inputs(self.graph):
+            if isinstance(leaf, Constant):
+                self._constant_slots.append((slot(leaf), xp.asarray(leaf.data)))
+            elif isinstance(leaf, SharedVariable):
+                self._shared_slots.append((slot(leaf), leaf))
+        keep = {slots.get(v) for v in self.graph} | set(self._input_slots)
+        keep |= {s for s, _ in self._constant_slots} | {s for s, _ in self._shared_slots}
+        program, last_use = [], {}
+        for step, node in enumerate(self.order):
+            ins = [slot(v) for v in node.inputs]
+            outs = [slot(v) for v in node.outputs]
+            program.append([node.op.make_thunk(node, xp), ins, outs, node, ()])
+            for s in ins:
+                last_use[s] = step
+        for s, step in last_use.items():
+            if s not in keep:
+                program[step][4] += (s,)
+        self._program = [tuple(p) for p in program]
+        self._n_slots = len(slots)
+        self._result_slots = [slot(v) for v in self.graph]
+        self._copy_results = [v.owner is None for v in self.graph]
+
+    # Calling ----------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._merge_kwargs(args, kwargs)
+        if len(args) != len(self.inputs):
+            raise TypeError(f"{self._what()} takes {len(self.inputs)} argument(s) {self.inputs}, got {len(args)}")
+        storage = [None] * self._n_slots
+        for s, var, value in zip(self._input_slots, self.inputs, args):
+            storage[s] = self._filter(var, value)
+        for s, value in self._constant_slots:
+            storage[s] = value
+        for s, shared_var in self._shared_slots:
+            storage[s] = shared_var.container
+        step = None
+        try:
+            for step in self._program:
+                thunk, ins, outs, _, free = step
+                result = thunk(*[storage[i] for i in ins])
+                if len(outs) == 1:
+                    storage[outs[0]] = result
+                else:
+                    for o, r in zip(outs, result):
+                        storage[o] = r
+                for i in free:
+                    storage[i] = None
+        except Exception as exc:
+            raise self._compute_error(step, storage, exc) from exc
+        results = [storage[s] for s in self._result_slots]
+        results = [r.copy() if copy else r for r, copy in zip(results, self._copy_results)]
+        for shared_var, value in zip(self.update_targets, results[self.n_outputs:]):
+            shared_var.container = value
+        outputs = [to_host(r) for r in results[:self.n_outputs]]
+        outputs = [np.asarray(o) if np.isscalar(o) or isinstance(o, np.generic) else o for o in outputs]
+        if self.unpack_single:
+            return outputs[0] if outputs else None
+        return outputs
+
+    def _merge_kwargs(self, args, kwargs):
+        names = {v.name: i for i, v in enumerate(self.inputs) if v.name}
+        values = list(args) + [None] * (len(self.inputs) - len(args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise TypeError(f"{self._what()} has no input named {key!r} (inputs: {self.inputs})")
+            values[names[key]] = value
+        return values
+
+    def _what(self):
+        return f"function {self.name!r}" if self.name else "the compiled function"
+
+    def _filter(self, var, value):
+        what = f"{self._what()}, input {self.inputs.index(var)} ({var!r})"
+        return array_module().asarray(var.type.filter(value, self.allow_input_downcast, what))
+
+    def _compute_error(self, step, storage, exc):
+        if step is None:
+            return exc
+        _, ins, _, node, _ = step
+        described = []
+        for var, s in zip(node.inputs, ins):
+            value = storage[s]
+            described.append(f"  {var!r}: shape {tuple(getattr(value, 'shape', ()))}, dtype {getattr(value, 'dtype', '?')}")
+        return ComputeError(
+            f"{type(exc).__name__} while computing {node.op} in {self._what()}: {exc}\n"
+            f"Inputs of that node:\n" + "\n".join(described) + "\n"
+            f"The node was created at:\n  {format_trace(node.trace)}")
+
+    # Looking inside ---------------------------------------------------------------------
+
+    @property
+    def n_nodes(self):
+        return len(self.order)
+
+    def __repr__(self):
+        return f"<Function {self.name or ''} inputs={self.inputs} outputs={self.outputs} nodes={self.n_nodes}>"

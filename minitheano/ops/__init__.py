@@ -1,0 +1,1 @@
+"""One class per operation: type inference (make_node), computation (perform), gradient (grad)."""

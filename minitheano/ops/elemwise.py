@@ -1,0 +1,408 @@
+"""Elementwise ops: arithmetic, comparisons, nonlinearities, with numpy broadcasting.
+
+Shapes broadcast as in numpy. Statically known lengths that cannot broadcast fail when the
+graph is built. Dtypes follow one rule: if any input is a float, the result is the widest
+float among the inputs (integers never upcast floats); otherwise numpy's integer promotion.
+"""
+import numpy as np
+
+from ..config import config
+from ..graph import Apply, Op, TensorType, as_variable
+
+
+class ShapeError(ValueError):
+    """Shapes that cannot work together, found while building the graph."""
+
+
+def _T():
+    from .. import tensor
+
+    return tensor
+
+
+def upcast(*dtypes):
+    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == "f"]
+    if floats:
+        return max(floats, key=lambda d: d.itemsize).name
+    return np.result_type(*[np.dtype(d) for d in dtypes]).name
+
+
+def broadcast_shape(inputs, op_name):
+    """Static output shape of broadcasting ``inputs``; ShapeError names them when it can't."""
+    ndim = max(v.ndim for v in inputs)
+    shapes = [(1,) * (ndim - v.ndim) + v.type.shape for v in inputs]
+    out = []
+    for axis, dims in enumerate(zip(*shapes)):
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            described = ", ".join(f"{v!r} with shape {v.type.shape}" for v in inputs)
+            raise ShapeError(f"{op_name}: cannot broadcast {described} (axis {axis} of the result: lengths {sorted(known)}).")
+        if known:
+            out.append(known.pop())
+        elif all(d == 1 for d in dims):
+            out.append(1)
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+class Elemwise(Op):
+    """Base of elementwise ops: subclasses give ``impl(xp, *values)`` and ``grad``.
+
+    ``symbol`` makes the op print infix in ``pp``: ``(a + b)``.
+    """
+
+    nin = 2
+    symbol = None
+
+    @property
+    def name(self):
+        return type(self).__name__.lower()
+
+    def __str__(self):
+        return self.name
+
+    def output_dtype(self, *dtypes):
+        return upcast(*dtypes)
+
+    def make_node(self, *inputs):
+        if len(inputs) != self.nin:
+            raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(inputs)}")
+        inputs = [as_variable(i) for i in inputs]
+        shape = broadcast_shape(inputs, self.name)
+        dtype = self.output_dtype(*[i.dtype for i in inputs])
+        return Apply(self, inputs, [TensorType(dtype, shape)])
+
+    def impl(self, xp, *args):
+        raise NotImplementedError
+
+    def perform(self, xp, *args):
+        return self.impl(xp, *args)
+
+    def make_thunk(self, node, xp):
+        impl, dtype = self.impl, np.dtype(node.outputs[0].dtype)
+
+        def thunk(*args):
+            out = impl(xp, *args)
+            return out if out.dtype == dtype else out.astype(dtype)
+
+        return thunk
+
+    def pp(self, node, args):
+        if self.symbol and len(args) == 2:
+            return f"({args[0]} {self.symbol} {args[1]})"
+        if self.symbol and len(args) == 1:
+            return f"{self.symbol}{args[0]}"
+        return f"{self.name}({', '.join(args)})"
+
+
+class UnaryFloat(Elemwise):
+    """An elementwise function whose result is a float even for integer input."""
+
+    nin = 1
+
+    def output_dtype(self, dtype):
+        return dtype if np.dtype(dtype).kind == "f" else config.floatX
+
+
+def _sum_to(g, x):
+    """Gradient ``g`` of a broadcast result, summed back to the shape of input ``x``."""
+    if g.type.shape == x.type.shape and None not in x.type.shape:
+        return g
+    return SumToShape()(g, x)
+
+
+def _float_or_none(g, x):
+    return g if np.dtype(x.dtype).kind == "f" else None
+
+
+# Arithmetic -------------------------------------------------------------------------------
+
+class Add(Elemwise):
+    symbol = "+"
+    def impl(self, xp, a, b): return a + b
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        return [_float_or_none(_sum_to(g, x), x), _float_or_none(_sum_to(g, y), y)]
+
+
+class Sub(Elemwise):
+    symbol = "-"
+    def impl(self, xp, a, b): return a - b
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        return [_float_or_none(_sum_to(g, x), x), _float_or_none(_sum_to(-g, y), y)]
+
+
+class Mul(Elemwise):
+    symbol = "*"
+    def impl(self, xp, a, b): return a * b
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        return [_float_or_none(_sum_to(g * y, x), x), _float_or_none(_sum_to(g * x, y), y)]
+
+
+class TrueDiv(Elemwise):
+    symbol = "/"
+    def output_dtype(self, a, b):
+        out = upcast(a, b)
+        return out if np.dtype(out).kind == "f" else config.floatX
+    def impl(self, xp, a, b): return a / b
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        return [_float_or_none(_sum_to(g / y, x), x), _float_or_none(_sum_to(-g * x / (y * y), y), y)]
+
+
+class FloorDiv(Elemwise):
+    symbol = "//"
+    def impl(self, xp, a, b): return a // b
+    def grad(self, node, grads): return [None, None]
+
+
+class Mod(Elemwise):
+    symbol = "%"
+    def impl(self, xp, a, b): return a % b
+    def grad(self, node, grads): return [None, None]
+
+
+class Pow(Elemwise):
+    symbol = "**"
+    def impl(self, xp, a, b): return a ** b
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        T = _T()
+        gx = _sum_to(g * y * x ** (y - 1), x)
+        gy = _sum_to(g * node.outputs[0] * T.log(x), y) if np.dtype(y.dtype).kind == "f" else None
+        return [_float_or_none(gx, x), gy]
+
+
+class Maximum(Elemwise):
+    def impl(self, xp, a, b): return xp.maximum(a, b)
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        T = _T()
+        return [_float_or_none(_sum_to(g * T.cast(T.ge(x, y), g.dtype), x), x),
+                _float_or_none(_sum_to(g * T.cast(T.lt(x, y), g.dtype), y), y)]
+
+
+class Minimum(Elemwise):
+    def impl(self, xp, a, b): return xp.minimum(a, b)
+    def grad(self, node, grads):
+        (g,), (x, y) = grads, node.inputs
+        T = _T()
+        return [_float_or_none(_sum_to(g * T.cast(T.le(x, y), g.dtype), x), x),
+                _float_or_none(_sum_to(g * T.cast(T.gt(x, y), g.dtype), y), y)]
+
+
+class Neg(Elemwise):
+    nin, symbol = 1, "-"
+    def impl(self, xp, a): return -a
+    def grad(self, node, grads): return [_float_or_none(-grads[0], node.inputs[0])]
+
+
+class Abs(Elemwise):
+    nin = 1
+    def impl(self, xp, a): return xp.abs(a)
+    def grad(self, node, grads): return [_float_or_none(grads[0] * _T().sgn(node.inputs[0]), node.inputs[0])]
+
+
+class Sgn(Elemwise):
+    nin = 1
+    def impl(self, xp, a): return xp.sign(a)
+    def grad(self, node, grads): return [None]
+
+
+# Functions --------------------------------------------------------------------------------
+
+class Exp(UnaryFloat):
+    def impl(self, xp, a): return xp.exp(a)
+    def grad(self, node, grads): return [grads[0] * node.outputs[0]]
+
+
+class Log(UnaryFloat):
+    def impl(self, xp, a): return xp.log(a)
+    def grad(self, node, grads): return [grads[0] / node.inputs[0]]
+
+
+class Log1p(UnaryFloat):
+    def impl(self, xp, a): return xp.log1p(a)
+    def grad(self, node, grads): return [grads[0] / (1 + node.inputs[0])]
+
+
+class Sqrt(UnaryFloat):
+    def impl(self, xp, a): return xp.sqrt(a)
+    def grad(self, node, grads): return [grads[0] * 0.5 / node.outputs[0]]
+
+
+class Square(Elemwise):
+    nin = 1
+    def impl(self, xp, a): return a * a
+    def grad(self, node, grads): return [_float_or_none(grads[0] * 2 * node.inputs[0], node.inputs[0])]
+
+
+class Sin(UnaryFloat):
+    def impl(self, xp, a): return xp.sin(a)
+    def grad(self, node, grads): return [grads[0] * _T().cos(node.inputs[0])]
+
+
+class Cos(UnaryFloat):
+    def impl(self, xp, a): return xp.cos(a)
+    def grad(self, node, grads): return [-grads[0] * _T().sin(node.inputs[0])]
+
+
+class Sigmoid(UnaryFloat):
+    """The logistic function, computed as 0.5 + 0.5 tanh(x/2): exact and overflow-free."""
+    def impl(self, xp, a): return 0.5 + 0.5 * xp.tanh(0.5 * a)
+    def grad(self, node, grads):
+        s = node.outputs[0]
+        return [grads[0] * s * (1 - s)]
+
+
+class Tanh(UnaryFloat):
+    def impl(self, xp, a): return xp.tanh(a)
+    def grad(self, node, grads):
+        t = node.outputs[0]
+        return [grads[0] * (1 - t * t)]
+
+
+class Softplus(UnaryFloat):
+    """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
+    def impl(self, xp, a): return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+    def grad(self, node, grads): return [grads[0] * _T().sigmoid(node.inputs[0])]
+
+
+class Relu(Elemwise):
+    nin = 1
+    def impl(self, xp, a): return xp.maximum(a, 0)
+    def grad(self, node, grads):
+        x = node.inputs[0]
+        T = _T()
+        return [_float_or_none(grads[0] * T.cast(T.gt(x, 0), grads[0].dtype), x)]
+
+
+class Clip(Elemwise):
+    nin = 3
+    def impl(self, xp, a, lo, hi): return xp.clip(a, lo, hi)
+    def grad(self, node, grads):
+        x, lo, hi = node.inputs
+        T = _T()
+        inside = T.cast(T.ge(x, lo) & T.le(x, hi), grads[0].dtype)
+        return [_float_or_none(_sum_to(grads[0] * inside, x), x), None, None]
+
+
+# Comparisons and logic (integer results, no gradient) ---------------------------------------
+
+class Comparison(Elemwise):
+    def output_dtype(self, *dtypes): return "int8"
+    def grad(self, node, grads): return [None] * len(node.inputs)
+
+
+class LT(Comparison):
+    symbol = "<"
+    def impl(self, xp, a, b): return a < b
+class GT(Comparison):
+    symbol = ">"
+    def impl(self, xp, a, b): return a > b
+class LE(Comparison):
+    symbol = "<="
+    def impl(self, xp, a, b): return a <= b
+class GE(Comparison):
+    symbol = ">="
+    def impl(self, xp, a, b): return a >= b
+class EQ(Comparison):
+    symbol = "=="
+    def impl(self, xp, a, b): return a == b
+class NEQ(Comparison):
+    symbol = "!="
+    def impl(self, xp, a, b): return a != b
+class And(Comparison):
+    symbol = "&"
+    def impl(self, xp, a, b): return xp.logical_and(a, b)
+class Or(Comparison):
+    symbol = "|"
+    def impl(self, xp, a, b): return xp.logical_or(a, b)
+class Invert(Comparison):
+    nin = 1
+    def impl(self, xp, a): return xp.logical_not(a)
+class IsNan(Comparison):
+    nin = 1
+    def impl(self, xp, a): return xp.isnan(a)
+
+
+class Switch(Elemwise):
+    """``switch(cond, a, b)``: a where cond is nonzero, else b."""
+    nin = 3
+    def output_dtype(self, c, a, b): return upcast(a, b)
+    def impl(self, xp, c, a, b): return xp.where(c, a, b)
+    def grad(self, node, grads):
+        (g,), (c, a, b) = grads, node.inputs
+        T = _T()
+        zero = T.zeros_like(g)
+        return [None, _float_or_none(_sum_to(T.switch(c, g, zero), a), a),
+                _float_or_none(_sum_to(T.switch(c, zero, g), b), b)]
+
+
+class Cast(Elemwise):
+    nin = 1
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype).name
+
+    @property
+    def name(self):
+        return f"cast<{self.dtype}>"
+
+    def output_dtype(self, dtype): return self.dtype
+    def impl(self, xp, a): return a.astype(self.dtype)
+
+    def grad(self, node, grads):
+        x = node.inputs[0]
+        if np.dtype(x.dtype).kind != "f" or np.dtype(self.dtype).kind != "f":
+            return [None]
+        return [_T().cast(grads[0], x.dtype)]
+
+
+# Broadcasting helpers used by gradients ------------------------------------------------------
+
+class SumToShape(Op):
+    """``g`` summed over the axes along which ``like`` was broadcast (the gradient of broadcasting)."""
+
+    def make_node(self, g, like):
+        return Apply(self, [g, like], [TensorType(g.dtype, like.type.shape)])
+
+    def perform(self, xp, g, like):
+        if g.shape == like.shape:
+            return g
+        lead = g.ndim - like.ndim
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(like.shape) if n == 1 and g.shape[lead + i] != 1)
+        out = g.sum(axis=axes, keepdims=True) if axes else g
+        return out.reshape(like.shape)
+
+    def grad(self, node, grads):
+        g, _ = node.inputs
+        return [BroadcastLike()(grads[0], g), None]
+
+    def pp(self, node, args):
+        return f"sum_to_shape({args[0]}, {args[1]})"
+
+
+class BroadcastLike(Op):
+    """``value`` broadcast to the shape of ``like`` (``like`` contributes only its shape)."""
+
+    def make_node(self, value, like):
+        value, like = as_variable(value), as_variable(like)
+        if value.ndim > like.ndim:
+            raise ShapeError(f"broadcast_like: {value!r} has more dimensions than {like!r}")
+        return Apply(self, [value, like], [TensorType(value.dtype, like.type.shape)])
+
+    def perform(self, xp, value, like):
+        return xp.broadcast_to(value, like.shape)
+
+    def grad(self, node, grads):
+        value, _ = node.inputs
+        return [_float_or_none(SumToShape()(grads[0], value), value), None]
+
+    def pp(self, node, args):
+        return f"fill({args[1]}, {args[0]})"

@@ -1,0 +1,59 @@
+"""Random sampling ops with explicit state, so a compiled function draws new numbers each call.
+
+The state is a shared int64 vector ``[seed, counter]``. A ``RandomOp`` node returns the next
+state and a sample drawn from a generator seeded by that pair; ``RandomStreams`` registers
+the next state as the shared variable's ``default_update``, so every call advances it.
+"""
+import numpy as np
+
+from ..config import config
+from ..graph import Apply, Op, TensorType, as_variable
+
+
+class RandomOp(Op):
+    """Sample ``dist`` ('uniform', 'normal' or 'binomial') of a given shape: (state, shape, *params)."""
+
+    __props__ = ("dist", "dtype", "ndim")
+    random = True
+    nout = 2
+
+    def __init__(self, dist, dtype, ndim):
+        if dist not in ("uniform", "normal", "binomial"):
+            raise ValueError(f"unknown distribution {dist!r}")
+        self.dist, self.dtype, self.ndim = dist, np.dtype(dtype).name, ndim
+
+    def make_node(self, state, shape, *params):
+        from .shape import _static_dims
+
+        params = [as_variable(p) for p in params]
+        return Apply(self, [state, shape, *params],
+                     [state.type, TensorType(self.dtype, _static_dims(shape, self.ndim))])
+
+    def perform(self, xp, state, shape, *params):
+        host_state = np.asarray(state.get() if hasattr(state, "get") else state)
+        rng = np.random.default_rng([int(host_state[0]), int(host_state[1])])
+        shape = tuple(int(s) for s in (shape.get() if hasattr(shape, "get") else shape))
+        params = [float(p) for p in params]
+        if self.dist == "uniform":
+            sample = rng.uniform(params[0], params[1], size=shape)
+        elif self.dist == "normal":
+            sample = rng.normal(params[0], params[1], size=shape)
+        else:
+            sample = rng.random(shape, dtype=np.float32) < params[0]
+        next_state = host_state.copy()
+        next_state[1] += 1
+        return xp.asarray(next_state), xp.asarray(sample, dtype=self.dtype)
+
+    def grad(self, node, grads):
+        return [None] * len(node.inputs)
+
+    def pp(self, node, args):
+        return f"{self.dist}({', '.join(args[1:])})"
+
+
+def random_state_type():
+    return TensorType("int64", (None,))
+
+
+def floatX():
+    return config.floatX

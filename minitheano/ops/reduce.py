@@ -1,0 +1,166 @@
+"""Reductions along axes: sum, mean, max, min, prod, argmax, argmin (with keepdims)."""
+import numpy as np
+
+from ..config import config
+from ..graph import Apply, Op, TensorType
+from .elemwise import BroadcastLike, _T
+
+
+def normalize_axis(axis, ndim, what):
+    """``axis`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{what}: axis {a} is out of range for a {ndim}-d input")
+        out.append(int(a) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+class Reduce(Op):
+    __props__ = ("axis", "keepdims")
+    fn = None
+
+    def __init__(self, axis, keepdims=False):
+        self.axis = tuple(axis)
+        self.keepdims = bool(keepdims)
+
+    @property
+    def name(self):
+        return type(self).__name__.lower()
+
+    def __str__(self):
+        return self.name
+
+    def output_dtype(self, dtype):
+        return dtype
+
+    def make_node(self, x):
+        shape = tuple(1 if i in self.axis else s for i, s in enumerate(x.type.shape)) if self.keepdims else \
+            tuple(s for i, s in enumerate(x.type.shape) if i not in self.axis)
+        return Apply(self, [x], [TensorType(self.output_dtype(x.dtype), shape)])
+
+    def perform(self, xp, x):
+        out = getattr(xp, self.fn)(x, axis=self.axis, keepdims=self.keepdims) if self.axis else x
+        return xp.asarray(out, dtype=self.output_dtype(x.dtype))
+
+    def expand(self, g, ndim):
+        """``g`` with the reduced axes put back as length-1 axes."""
+        if self.keepdims or not self.axis:
+            return g
+        pattern, it = [], iter(range(g.ndim))
+        for i in range(ndim):
+            pattern.append("x" if i in self.axis else next(it))
+        return _T().dimshuffle(g, *pattern)
+
+    def pp(self, node, args):
+        ndim = node.inputs[0].ndim
+        extra = "" if self.axis == tuple(range(ndim)) else f", axis={self.axis[0] if len(self.axis) == 1 else self.axis}"
+        extra += ", keepdims=True" if self.keepdims else ""
+        return f"{self.name}({args[0]}{extra})"
+
+
+class Sum(Reduce):
+    fn = "sum"
+
+    def output_dtype(self, dtype):
+        return "int64" if np.dtype(dtype).kind in "biu" else dtype
+
+    def grad(self, node, grads):
+        x = node.inputs[0]
+        if np.dtype(x.dtype).kind != "f":
+            return [None]
+        return [BroadcastLike()(self.expand(grads[0], x.ndim), x)]
+
+
+class Mean(Reduce):
+    fn = "mean"
+
+    def output_dtype(self, dtype):
+        return dtype if np.dtype(dtype).kind == "f" else config.floatX
+
+    def grad(self, node, grads):
+        x = node.inputs[0]
+        if np.dtype(x.dtype).kind != "f":
+            return [None]
+        count = ReducedSize(self.axis)(x)
+        return [BroadcastLike()(self.expand(grads[0] / count, x.ndim), x)]
+
+
+class Prod(Reduce):
+    fn = "prod"
+
+    def grad(self, node, grads):
+        x = node.inputs[0]
+        if np.dtype(x.dtype).kind != "f":
+            return [None]
+        expanded = BroadcastLike()(self.expand(grads[0] * node.outputs[0], x.ndim), x)
+        return [expanded / x]
+
+
+class Max(Reduce):
+    fn = "max"
+
+    def grad(self, node, grads):
+        x = node.inputs[0]
+        if np.dtype(x.dtype).kind != "f":
+            return [None]
+        T = _T()
+        at_max = T.cast(T.eq(x, self.expand(node.outputs[0], x.ndim)), x.dtype)
+        return [at_max * self.expand(grads[0], x.ndim)]
+
+
+class Min(Max):
+    fn = "min"
+
+
+class Argmax(Reduce):
+    """Index of the largest element along one axis (or of the flattened array)."""
+    fn = "argmax"
+
+    def output_dtype(self, dtype):
+        return "int64"
+
+    def make_node(self, x):
+        if len(self.axis) not in (1, x.ndim):
+            raise ValueError(f"{self.fn} takes one axis or all of them, not {self.axis}")
+        return super().make_node(x)
+
+    def perform(self, xp, x):
+        if len(self.axis) == 1:
+            return xp.asarray(getattr(xp, self.fn)(x, axis=self.axis[0], keepdims=self.keepdims))
+        return xp.asarray(getattr(xp, self.fn)(x)).reshape((1,) * x.ndim if self.keepdims else ())
+
+    def grad(self, node, grads):
+        return [None]
+
+
+class Argmin(Argmax):
+    fn = "argmin"
+
+
+class ReducedSize(Op):
+    """How many elements each reduction over ``axis`` combines, as a float scalar."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = tuple(axis)
+
+    def make_node(self, x):
+        dtype = x.dtype if np.dtype(x.dtype).kind == "f" else config.floatX
+        return Apply(self, [x], [TensorType(dtype, ())])
+
+    def perform(self, xp, x):
+        dtype = x.dtype if x.dtype.kind == "f" else config.floatX
+        return xp.asarray(int(np.prod([x.shape[a] for a in self.axis])), dtype=dtype)
+
+    def grad(self, node, grads):
+        return [None]
+
+    def pp(self, node, args):
+        return f"size({args[0]}, axis={self.axis})"

@@ -1,0 +1,206 @@
+"""Looking at graphs: ``pp`` (one-line infix), ``debugprint`` (indented tree) and ``draw``
+(an SVG picture that renders inline in JupyterLab; pure Python, nothing to install).
+"""
+import html
+import string
+
+from .graph import Constant, SharedVariable, Variable, as_variable, toposort
+
+
+def _outputs_of(obj):
+    """The variables to show for a variable, a list of them, or a compiled function (after rewrites)."""
+    from .compile import Function
+
+    if isinstance(obj, Function):
+        return list(obj.graph)
+    if isinstance(obj, (list, tuple)):
+        return [as_variable(v) for v in obj]
+    return [as_variable(obj)]
+
+
+def _leaf_label(v):
+    if isinstance(v, Constant):
+        return repr(v)
+    return v.name or f"<{v.type!r}>"
+
+
+def pp(obj):
+    """The expression as one line of infix text, e.g. ``sigmoid((b + (W.T dot x)))``."""
+    memo = {}
+
+    def fmt(v):
+        if v in memo:
+            return memo[v]
+        if v.owner is None:
+            text = _leaf_label(v)
+        else:
+            args = [fmt(i) for i in v.owner.inputs]
+            op = v.owner.op
+            text = op.pp(v.owner, args) if hasattr(op, "pp") else f"{op}({', '.join(args)})"
+            if len(v.owner.outputs) > 1 and v.index != len(v.owner.outputs) - 1:
+                text = f"{text}.{v.index}"
+        memo[v] = text
+        return text
+
+    return "\n".join(fmt(v) for v in _outputs_of(obj))
+
+
+def _ids():
+    letters = string.ascii_uppercase
+    n = 0
+    while True:
+        q, r = divmod(n, 26)
+        yield letters[r] + (letters[q - 1] if q else "")
+        n += 1
+
+
+def debugprint(obj, file=None, print_type=True):
+    """Print the graph as an indented tree; a node seen before is shown once, then by its id."""
+    lines, ids, id_gen = [], {}, _ids()
+
+    def describe(v, ident):
+        if v.owner is None:
+            kind = "shared" if isinstance(v, SharedVariable) else "const" if isinstance(v, Constant) else "input"
+            label = f"{_leaf_label(v)} [{kind}]"
+        else:
+            label = str(v.owner.op) + (f".{v.index}" if len(v.owner.outputs) > 1 else "")
+            if v.name:
+                label += f" '{v.name}'"
+        return f"{label} [id {ident}]" + (f"  {v.type!r}" if print_type else "")
+
+    def walk(v, prefix, child_prefix):
+        key = v.owner if v.owner is not None else v
+        if v.owner is not None and key in ids:
+            lines.append(f"{prefix}{describe(v, ids[key])} ···")
+            return
+        ids.setdefault(key, next(id_gen))
+        lines.append(f"{prefix}{describe(v, ids[key])}")
+        if v.owner is None:
+            return
+        inputs = v.owner.inputs
+        for k, inp in enumerate(inputs):
+            last = k == len(inputs) - 1
+            walk(inp, child_prefix + ("└─ " if last else "├─ "), child_prefix + ("   " if last else "│  "))
+
+    for out in _outputs_of(obj):
+        walk(out, "", "")
+    text = "\n".join(lines)
+    if file is None:
+        print(text)
+    else:
+        file.write(text + "\n")
+    return text if file is not None else None
+
+
+class GraphPicture:
+    """An SVG drawing of a graph; JupyterLab shows it inline (``_repr_svg_``)."""
+
+    def __init__(self, svg):
+        self.svg = svg
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def save(self, path):
+        with open(path, "w") as f:
+            f.write(self.svg)
+
+
+_COLOURS = {"input": "#c8e6c9", "shared": "#bbdefb", "const": "#eeeeee", "op": "#fff3c4", "output": "#ffcdd2"}
+
+
+def draw(obj, title=None):
+    """A picture of the graph: inputs (green), shared variables (blue), constants (grey) and
+    ops (yellow boxes) from top to bottom, with the outputs outlined in red."""
+    outputs = _outputs_of(obj)
+    nodes = toposort(outputs)
+    leaves, seen = [], set()
+    for node in nodes:
+        for inp in node.inputs:
+            if inp.owner is None and inp not in seen:
+                seen.add(inp)
+                leaves.append(inp)
+    for out in outputs:
+        if out.owner is None and out not in seen:
+            seen.add(out)
+            leaves.append(out)
+
+    items = leaves + nodes  # a leaf is drawn as itself, a node as its op
+    def item_of(v):
+        return v if v.owner is None else v.owner
+    level = {leaf: 0 for leaf in leaves}
+    for node in nodes:
+        level[node] = 1 + max((level[item_of(i)] for i in node.inputs), default=0)
+    # Put each leaf just above its first user, so inputs sit near where they are used.
+    first_use = {}
+    for node in nodes:
+        for inp in node.inputs:
+            if inp.owner is None:
+                first_use[inp] = min(first_use.get(inp, level[node]), level[node])
+    for leaf in leaves:
+        level[leaf] = max(0, first_use.get(leaf, 1) - 1)
+    rows = {}
+    for it in items:
+        rows.setdefault(level[it], []).append(it)
+    for depth in sorted(rows)[1:]:
+        def centre(it):
+            parents = [item_of(i) for i in getattr(it, "inputs", [])]
+            xs = [rows[level[p]].index(p) / max(len(rows[level[p]]), 1) for p in parents if p in level]
+            return sum(xs) / len(xs) if xs else 0.5
+        rows[depth].sort(key=centre)
+
+    out_items = {item_of(o) for o in outputs}
+    box_w, box_h, gap_x, gap_y = 130, 34, 24, 46
+    width = max(len(r) for r in rows.values()) * (box_w + gap_x) + gap_x
+    height = len(rows) * (box_h + gap_y) + gap_y + (24 if title else 0)
+    top = 24 if title else 0
+    pos = {}
+    for depth, row in rows.items():
+        offset = (width - len(row) * (box_w + gap_x) + gap_x) / 2
+        for k, it in enumerate(row):
+            pos[it] = (offset + k * (box_w + gap_x), top + gap_y / 2 + depth * (box_h + gap_y))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+             f'font-family="monospace" font-size="12">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+             'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
+    if title:
+        parts.append(f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-weight="bold">{html.escape(title)}</text>')
+    for node in nodes:
+        x2, y2 = pos[node]
+        many = len(node.inputs) > 1
+        for k, inp in enumerate(node.inputs):
+            x1, y1 = pos[item_of(inp)]
+            sx, sy = x1 + box_w / 2, y1 + box_h
+            ex = x2 + box_w * (k + 1) / (len(node.inputs) + 1)
+            ey = y2
+            parts.append(f'<path d="M{sx:.0f},{sy:.0f} C{sx:.0f},{sy + gap_y / 2:.0f} {ex:.0f},{ey - gap_y / 2:.0f} '
+                         f'{ex:.0f},{ey:.0f}" fill="none" stroke="#555" marker-end="url(#arrow)"/>')
+            if many:
+                parts.append(f'<text x="{ex + 3:.0f}" y="{ey - 4:.0f}" font-size="9" fill="#777">{k}</text>')
+    for it in items:
+        x, y = pos[it]
+        if isinstance(it, Variable):
+            kind = "shared" if isinstance(it, SharedVariable) else "const" if isinstance(it, Constant) else "input"
+            label = _leaf_label(it)
+            shape = f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="17" ry="17" '
+        else:
+            kind, label = "op", _op_label(it)
+            shape = f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="3" ry="3" '
+        stroke = "#c62828" if it in out_items else "#666"
+        parts.append(shape + f'fill="{_COLOURS[kind]}" stroke="{stroke}" stroke-width="{2 if it in out_items else 1}"/>')
+        label = label if len(label) <= 18 else label[:17] + "…"
+        parts.append(f'<text x="{x + box_w / 2:.0f}" y="{y + box_h / 2 + 4:.0f}" text-anchor="middle">'
+                     f'{html.escape(label)}</text>')
+    parts.append("</svg>")
+    return GraphPicture("\n".join(parts))
+
+
+def _op_label(node):
+    op = node.op
+    symbol = getattr(op, "symbol", None)
+    if symbol:
+        return symbol
+    if hasattr(op, "is_transpose") and op.is_transpose(node.inputs[0].ndim):
+        return ".T"
+    return str(op)

@@ -1,0 +1,77 @@
+"""One place for seeds: parameter initialisation and random streams (dropout masks) draw from here.
+
+``set_seed(n)`` makes everything after it reproducible: the initialisers' generator and the
+default seed of new ``RandomStreams``.
+"""
+import numpy as np
+
+from .graph import SharedVariable, as_variable, constant
+from .ops.random import RandomOp, random_state_type
+
+_seed = 1234
+_rng = np.random.default_rng(_seed)
+_streams_made = 0
+
+
+def set_seed(seed):
+    """Reset the global generator used by ``init`` and by streams created without a seed."""
+    global _seed, _rng, _streams_made
+    _seed, _rng, _streams_made = int(seed), np.random.default_rng(int(seed)), 0
+
+
+def get_rng():
+    """The global numpy Generator (parameter initialisation draws from it)."""
+    return _rng
+
+
+class RandomStreams:
+    """Symbolic random numbers: each call makes a new stream whose state advances every time
+    a compiled function that uses it runs (a new dropout mask on every training step).
+    """
+
+    def __init__(self, seed=None):
+        global _streams_made
+        if seed is None:
+            seed = _seed * 1_000_003 + _streams_made
+            _streams_made += 1
+        self.seed = int(seed)
+        self.n_streams = 0
+
+    def _sample(self, dist, size, params, dtype):
+        from . import tensor as T
+
+        if isinstance(size, (tuple, list)):
+            ndim = len(size)
+        else:
+            size = as_variable(size)
+            ndim = int(size.type.shape[0]) if size.type.shape[0] is not None else None
+            if ndim is None:
+                raise ValueError("the size of a random sample must have a known length")
+        shape = T.as_shape(size)
+        state = SharedVariable(random_state_type(), np.array([self.seed, self.n_streams << 40], dtype="int64"),
+                               name=f"rng_state{self.n_streams}")
+        self.n_streams += 1
+        next_state, sample = RandomOp(dist, dtype, ndim)(state, shape, *params)
+        state.default_update = next_state
+        return sample
+
+    def uniform(self, size, low=0.0, high=1.0, dtype=None):
+        return self._sample("uniform", size, [low, high], dtype or _floatX())
+
+    def normal(self, size, avg=0.0, std=1.0, dtype=None):
+        return self._sample("normal", size, [avg, std], dtype or _floatX())
+
+    def binomial(self, size, n=1, p=0.5, dtype="int64"):
+        """Bernoulli draws (n must be 1): 1 with probability ``p``."""
+        if n != 1:
+            raise NotImplementedError("binomial supports n=1 (Bernoulli) only")
+        return self._sample("binomial", size, [p], dtype)
+
+
+def _floatX():
+    from .config import config
+
+    return config.floatX
+
+
+__all__ = ["set_seed", "get_rng", "RandomStreams", "constant"]

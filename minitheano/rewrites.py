@@ -1,0 +1,296 @@
+"""Graph rewrites: small named transformations that keep values and improve the graph.
+
+Each local rewrite looks at one node and returns replacement outputs or None. Groups:
+  canonicalize  simpler equivalent forms (x*y/x -> y, x - x -> 0, x*1 -> x, x.T.T -> x)
+  stabilize     numerically safer forms (log(1+exp(x)) -> softplus(x), log(softmax) -> log_softmax)
+  specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts)
+Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``.
+``rewrite_graph`` runs them all; ``function`` calls it unless the mode is FAST_COMPILE.
+"""
+import numpy as np
+
+from .graph import Constant, SharedVariable, Variable, toposort
+from .ops import elemwise as E
+from .ops import nnet, reduce as R, shape as S, subtensor as ST
+
+GROUPS = {"canonicalize": [], "stabilize": [], "specialize": []}
+MAX_PASSES = 20
+
+
+def local_rewrite(group):
+    """Register a node -> replacement-outputs function under ``group``; its name is the rewrite's name."""
+    def register(fn):
+        GROUPS[group].append(fn)
+        return fn
+    return register
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+def _op(var, *classes):
+    """The op of the node producing ``var`` if it is one of ``classes``, else None."""
+    node = var.owner
+    return node.op if node is not None and isinstance(node.op, classes) else None
+
+
+def _is_const(var, value):
+    return isinstance(var, Constant) and var.data.size >= 1 and np.all(var.data == value)
+
+
+def _broadcasts_into(small, big):
+    """True if ``small`` broadcast against ``big`` provably gives ``big``'s shape."""
+    if small.ndim > big.ndim:
+        return False
+    for s, b in zip(reversed(small.type.shape), reversed(big.type.shape)):
+        if s != 1 and (s is None or b is None or s != b):
+            return False
+    return True
+
+
+def _same_static_shape(a, b):
+    return a.type.shape == b.type.shape and None not in a.type.shape
+
+
+# Canonicalize -----------------------------------------------------------------------------
+
+@local_rewrite("canonicalize")
+def cancel_mul_div(node):
+    """(x * y) / x -> y and (y * x) / x -> y."""
+    if not isinstance(node.op, E.TrueDiv) or not _op(node.inputs[0], E.Mul):
+        return None
+    a, b = node.inputs[0].owner.inputs
+    x = node.inputs[1]
+    for same, other in ((a, b), (b, a)):
+        if same is x and _broadcasts_into(x, other) and other.ndim == node.outputs[0].ndim:
+            return [other]
+    return None
+
+
+@local_rewrite("canonicalize")
+def sub_self_to_zero(node):
+    """x - x -> zeros_like(x)."""
+    if isinstance(node.op, E.Sub) and node.inputs[0] is node.inputs[1]:
+        from .tensor import zeros_like
+        return [zeros_like(node.inputs[0], dtype=node.outputs[0].dtype)]
+    return None
+
+
+@local_rewrite("canonicalize")
+def neutral_element(node):
+    """x + 0 -> x, x - 0 -> x, x * 1 -> x, x / 1 -> x (when the constant changes no shape)."""
+    neutral = {E.Add: (0, 0), E.Mul: (1, 1), E.Sub: (None, 0), E.TrueDiv: (None, 1)}
+    for cls, (left, right) in neutral.items():
+        if type(node.op) is cls:
+            x, y = node.inputs
+            out = node.outputs[0]
+            if right is not None and _is_const(y, right) and _broadcasts_into(y, x) and x.ndim == out.ndim:
+                return [x]
+            if left is not None and _is_const(x, left) and _broadcasts_into(x, y) and y.ndim == out.ndim:
+                return [y]
+    return None
+
+
+@local_rewrite("canonicalize")
+def double_negation(node):
+    """-(-x) -> x."""
+    if isinstance(node.op, E.Neg) and _op(node.inputs[0], E.Neg):
+        return [node.inputs[0].owner.inputs[0]]
+    return None
+
+
+@local_rewrite("canonicalize")
+def merge_dimshuffles(node):
+    """Two dimshuffles in a row -> one (x.T.T -> x)."""
+    if not isinstance(node.op, S.DimShuffle) or not _op(node.inputs[0], S.DimShuffle):
+        return None
+    inner = node.inputs[0].owner
+    pattern = tuple("x" if p == "x" else inner.op.pattern[p] for p in node.op.pattern)
+    source = inner.inputs[0]
+    dropped_inner = set(range(source.ndim)) - {p for p in inner.op.pattern if p != "x"}
+    if dropped_inner:
+        return None
+    if pattern == tuple(range(source.ndim)):
+        return [source]
+    return [S.DimShuffle(pattern)(source)]
+
+
+# Stabilize --------------------------------------------------------------------------------
+
+@local_rewrite("stabilize")
+def log1p_exp_to_softplus(node):
+    """log(1 + exp(x)) and log1p(exp(x)) -> softplus(x), which never overflows."""
+    from .tensor import softplus
+    if isinstance(node.op, E.Log1p) and _op(node.inputs[0], E.Exp):
+        return [softplus(node.inputs[0].owner.inputs[0])]
+    if isinstance(node.op, E.Log) and _op(node.inputs[0], E.Add):
+        a, b = node.inputs[0].owner.inputs
+        for one, e in ((a, b), (b, a)):
+            if _is_const(one, 1) and one.ndim == 0 and _op(e, E.Exp):
+                return [softplus(e.owner.inputs[0])]
+    return None
+
+
+@local_rewrite("stabilize")
+def log_sigmoid_to_softplus(node):
+    """log(sigmoid(x)) -> -softplus(-x) and log(1 - sigmoid(x)) -> -softplus(x)."""
+    from .tensor import softplus
+    if not isinstance(node.op, E.Log):
+        return None
+    arg = node.inputs[0]
+    if _op(arg, E.Sigmoid):
+        return [-softplus(-arg.owner.inputs[0])]
+    if _op(arg, E.Sub):
+        one, s = arg.owner.inputs
+        if _is_const(one, 1) and one.ndim == 0 and _op(s, E.Sigmoid):
+            return [-softplus(s.owner.inputs[0])]
+    return None
+
+
+@local_rewrite("stabilize")
+def log_softmax_rewrite(node):
+    """log(softmax(x)) -> log_softmax(x), also through indexing: the stable crossentropy
+    log(softmax(x)[arange(n), y]) -> log_softmax(x)[arange(n), y]."""
+    if not isinstance(node.op, E.Log):
+        return None
+    arg = node.inputs[0]
+    if _op(arg, nnet.Softmax):
+        return [nnet.LogSoftmax()(arg.owner.inputs[0])]
+    if _op(arg, ST.Subtensor) and _op(arg.owner.inputs[0], nnet.Softmax):
+        sm_node = arg.owner.inputs[0].owner
+        x, *values = arg.owner.inputs
+        return [arg.owner.op(nnet.LogSoftmax()(sm_node.inputs[0]), *values)]
+    return None
+
+
+# Specialize -------------------------------------------------------------------------------
+
+@local_rewrite("specialize")
+def useless_sum_to_shape(node):
+    """sum_to_shape(g, x) -> g when both have the same known shape."""
+    if isinstance(node.op, E.SumToShape) and _same_static_shape(node.inputs[0], node.inputs[1]):
+        return [node.inputs[0]]
+    return None
+
+
+@local_rewrite("specialize")
+def useless_broadcast(node):
+    """fill(x, v) -> v when v already has x's known shape."""
+    if isinstance(node.op, E.BroadcastLike) and _same_static_shape(node.inputs[0], node.inputs[1]):
+        return [node.inputs[0]]
+    return None
+
+
+@local_rewrite("specialize")
+def sum_of_broadcast_scalar(node):
+    """sum(fill(x, c)) over all axes with a scalar c -> c * size(x) (a common gradient pattern)."""
+    if isinstance(node.op, R.Sum) and not node.op.keepdims and _op(node.inputs[0], E.BroadcastLike):
+        value, like = node.inputs[0].owner.inputs
+        if value.ndim == 0 and node.op.axis == tuple(range(like.ndim)):
+            from .tensor import cast
+            return [cast(value * R.ReducedSize(node.op.axis)(like), node.outputs[0].dtype)]
+    return None
+
+
+# Global rewrites --------------------------------------------------------------------------
+
+def _rebuild(node, memo):
+    """``node`` with its inputs replaced through ``memo`` (a new node only if something changed)."""
+    inputs = [memo.get(i, i) for i in node.inputs]
+    if all(a is b for a, b in zip(inputs, node.inputs)):
+        return node
+    new = node.clone_with_new_inputs(inputs)
+    for old, fresh in zip(node.outputs, new.outputs):
+        memo[old] = fresh
+    return new
+
+
+def merge(outputs, log=None):
+    """One node per distinct (op, inputs), one constant per distinct value."""
+    memo, seen, constants = {}, {}, {}
+    for node in toposort(outputs):
+        for inp in node.inputs:
+            if isinstance(inp, Constant) and inp not in memo:
+                memo[inp] = constants.setdefault(inp.signature(), inp)
+        node = _rebuild(node, memo)
+        if node.op.random:
+            continue
+        key = (node.op, tuple(id(i) for i in node.inputs))
+        twin = seen.setdefault(key, node)
+        if twin is not node:
+            for old, kept in zip(node.outputs, twin.outputs):
+                memo[old] = kept
+            if log is not None:
+                log.append("merge")
+    return [memo.get(v, v) for v in outputs]
+
+
+def constant_fold(outputs, log=None, max_size=1_000_000):
+    """Compute now every node whose inputs are all constants."""
+    memo = {}
+    for node in toposort(outputs):
+        node = _rebuild(node, memo)
+        if node.op.random or not all(isinstance(i, Constant) for i in node.inputs):
+            continue
+        try:
+            values = node.op.make_thunk(node, np)(*[i.data for i in node.inputs])
+        except Exception:
+            continue  # leave it for run time, where the error is reported with its context
+        values = values if len(node.outputs) > 1 else (values,)
+        if any(np.asarray(v).size > max_size for v in values):
+            continue
+        for out, value in zip(node.outputs, values):
+            memo[out] = Constant(out.type, np.asarray(value, dtype=out.dtype))
+        if log is not None:
+            log.append("constant_fold")
+    return [memo.get(v, v) for v in outputs]
+
+
+def apply_local(outputs, rewrites, log=None):
+    """Apply local ``rewrites`` everywhere, pass after pass, until none fires."""
+    for _ in range(MAX_PASSES):
+        memo, changed = {}, False
+        for node in toposort(outputs):
+            original = node
+            node = _rebuild(node, memo)
+            for rewrite in rewrites:
+                replacement = rewrite(node)
+                if replacement is None:
+                    continue
+                for old, new in zip(original.outputs, replacement):
+                    memo[old] = _match_type(new, old)
+                changed = True
+                if log is not None:
+                    log.append(rewrite.__name__)
+                break
+        outputs = [memo.get(v, v) for v in outputs]
+        if not changed:
+            break
+    return outputs
+
+
+def _match_type(new, old):
+    if new.ndim != old.ndim:
+        raise AssertionError(f"rewrite changed the number of dims of {old!r}: {old.ndim} -> {new.ndim}")
+    if new.dtype != old.dtype:
+        from .tensor import cast
+        new = cast(new, old.dtype)
+    return new
+
+
+def rewrite_graph(outputs, groups=("canonicalize", "stabilize", "specialize"), log=None):
+    """``outputs`` after every rewrite: merge, fold, the local groups, fold, merge."""
+    outputs = merge(list(outputs), log)
+    outputs = constant_fold(outputs, log)
+    for group in groups:
+        outputs = apply_local(outputs, GROUPS[group], log)
+    outputs = constant_fold(outputs, log)
+    return merge(outputs, log)
+
+
+def stabilize(outputs):
+    """Only the stabilizing rewrites (``grad`` differentiates the stable form of a cost)."""
+    return apply_local(list(outputs), GROUPS["stabilize"])
+
+
+def is_leaf_value(var):
+    return isinstance(var, (Constant, SharedVariable)) or (isinstance(var, Variable) and var.owner is None)
