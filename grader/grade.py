@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -149,6 +150,15 @@ def _scores(db_url, student, assignment):
         return float(nb.score), float(nb.max_score), bool(nb.needs_manual_grade)
 
 
+def cell_scores(db_url, student, assignment):
+    """{grade_id: (score, max_score)} of every graded cell of one submitted notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        nb = gb.find_submission_notebook(assignment, assignment, student)
+        return {g.name: (None if g.score is None else float(g.score), float(g.max_score)) for g in nb.grades}
+
+
 def _max_score(db_url, assignment):
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -186,36 +196,45 @@ def grade(submissions, root=ROOT, work=None, log=print):
     config = nbgrader_config(root, work, release=work / "release")
     db_url = config.CourseDirectory.db_url
     api = nbgrader_api(config)
-    assignments = sorted({a for _, a in found} & set(known))
-    for assignment in assignments:
-        check(api.generate_assignment(assignment, force=True, create=True),
-              f"nbgrader generate_assignment {assignment} (for the gradebook)")
     students = sorted({s for s, _ in found})
-    timeout = cell_timeout()
 
-    for assignment in sorted({a for _, a in found}):
-        max_score = _max_score(db_url, assignment) if assignment in known else None
-        for student in students:
-            key = (student, assignment)
-            if key not in found:
-                rows.append(Row(student, assignment, assignment, None, max_score, "not graded: missing"))
-                continue
-            if assignment not in known:
-                rows.append(Row(student, assignment, assignment, None, None,
-                                f"not graded: unknown assignment (no solutions/{assignment})"))
-                continue
-            if len(found[key]) > 1:
-                names = " and ".join(str(p.relative_to(submissions)) for p in found[key])
-                rows.append(Row(student, assignment, assignment, None, max_score,
-                                f"not graded: {len(found[key])} submissions ({names})"))
-                continue
-            dest = work / "submitted" / student / assignment
-            _copy_in(found[key][0], dest, assignment)
-            rows.append(_grade_one(api, db_url, work, student, assignment, max_score, timeout))
-            r = rows[-1]
-            log(f"{student} / {assignment}: " + (f"{r.score:g} / {r.max_score:g}" if r.score is not None else "-")
-                + f"  {r.status}")
+    with warnings.catch_warnings():
+        # nbgrader's own SQLAlchemy and nbformat warnings, not the learner's business nor ours
+        warnings.simplefilter("ignore")
+        for assignment in sorted({a for _, a in found} & set(known)):
+            check(api.generate_assignment(assignment, force=True, create=True),
+                  f"nbgrader generate_assignment {assignment} (for the gradebook)")
+        for assignment in sorted({a for _, a in found}):
+            max_score = _max_score(db_url, assignment) if assignment in known else None
+            for student in students:
+                try:
+                    row = _row(api, db_url, work, submissions, found.get((student, assignment)),
+                               student, assignment, known, max_score)
+                except Exception as exc:  # one broken submission must not stop the others
+                    row = Row(student, assignment, assignment, None, max_score,
+                              f"not graded: grader error ({type(exc).__name__}: {exc})")
+                rows.append(row)
+                log(f"{student} / {assignment}: {_fmt(row.score, '-')} / {_fmt(row.max_score, '?')}  {row.status}")
     return rows
+
+
+def _fmt(value, missing):
+    return missing if value is None else f"{value:g}"
+
+
+def _row(api, db_url, work, submissions, paths, student, assignment, known, max_score):
+    """The CSV row of one (student, assignment), grading it if it can be graded."""
+    if not paths:
+        return Row(student, assignment, assignment, None, max_score, "not graded: missing")
+    if assignment not in known:
+        return Row(student, assignment, assignment, None, None,
+                   f"not graded: unknown assignment (no solutions/{assignment})")
+    if len(paths) > 1:
+        names = " and ".join(str(p.relative_to(submissions)) for p in paths)
+        return Row(student, assignment, assignment, None, max_score,
+                   f"not graded: {len(paths)} submissions ({names})")
+    _copy_in(paths[0], work / "submitted" / student / assignment, assignment)
+    return _grade_one(api, db_url, work, student, assignment, max_score, cell_timeout())
 
 
 def _grade_one(api, db_url, work, student, assignment, max_score, timeout):
@@ -229,21 +248,21 @@ def _grade_one(api, db_url, work, student, assignment, max_score, timeout):
     result = api.autograde(assignment, student, force=True, create=True)
     logfile = work / "logs" / assignment / f"{student}.log"
     logfile.parent.mkdir(parents=True, exist_ok=True)
-    logfile.write_text(result.get("log", "") + "\n" + result.get("error", ""))
+    logtext = [result.get("log", ""), result.get("error", "")]
     row.log = str(logfile)
     reason = failure_reason(result, work / "autograded" / student / assignment / f"{assignment}.ipynb", timeout)
     if reason:
         row.status = f"not graded: {reason}"
-        return row
-    row.score, row.max_score, manual = _scores(db_url, student, assignment)
-    row.status = GRADED + (" (some cells need manual grading)" if manual else "")
-    feedback = api.generate_feedback(assignment, student, force=True)
-    html = work / "feedback" / student / assignment / f"{assignment}.html"
-    if feedback.get("success") and html.is_file():
-        row.feedback = str(html)
-    with open(logfile, "a") as fh:
-        fh.write(f"\n--- feedback ---\n{feedback.get('log', '')}\n{feedback.get('error', '')}"
-                 f"\n--- {time.monotonic() - start:.1f} s ---\n")
+    else:
+        row.score, row.max_score, manual = _scores(db_url, student, assignment)
+        row.status = GRADED + (" (some cells need manual grading)" if manual else "")
+        feedback = api.generate_feedback(assignment, student, force=True)
+        html = work / "feedback" / student / assignment / f"{assignment}.html"
+        if feedback.get("success") and html.is_file():
+            row.feedback = str(html)
+        logtext += ["--- generate_feedback ---", feedback.get("log", ""), feedback.get("error", "")]
+    logtext.append(f"--- {row.status} after {time.monotonic() - start:.1f} s ---")
+    logfile.write_text("\n".join(logtext) + "\n")
     return row
 
 
@@ -257,7 +276,7 @@ def write_csv(rows, path):
         for row in rows:
             values = asdict(row)
             for key in ("score", "max_score"):
-                values[key] = "" if values[key] is None else f"{values[key]:g}"
+                values[key] = _fmt(values[key], "")
             writer.writerow(values)
     return path
 

@@ -2,7 +2,10 @@
 
 The grader commands (grader/release.py, grader/grade.py) load this file
 themselves, so they work from any directory. To run nbgrader by hand, point
-it here, e.g.  nbgrader autograde 03_mlp_mnist --config grader/nbgrader_config.py
+it here, from any directory, with the virtual environment activated (nbgrader
+runs `alembic` from PATH when it creates a gradebook):
+    nbgrader autograde 03_mlp_mnist --NbGrader.config_file=grader/nbgrader_config.py
+or run nbgrader from inside grader/, where it finds this file by itself.
 
 Layout: source = solutions/, release = course/; submitted, autograded,
 feedback and the sqlite gradebook live in the git-ignored grader/_work/.

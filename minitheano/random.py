@@ -5,10 +5,11 @@ default seed of new ``RandomStreams``.
 """
 import numpy as np
 
-from .graph import SharedVariable, as_variable, constant
-from .ops.random import RandomOp, random_state_type
+from .config import config
+from .graph import SharedVariable, TensorType, Variable
 
-_seed = 1234
+DEFAULT_SEED = 1234
+_seed = DEFAULT_SEED
 _rng = np.random.default_rng(_seed)
 _streams_made = 0
 
@@ -39,27 +40,24 @@ class RandomStreams:
 
     def _sample(self, dist, size, params, dtype):
         from . import tensor as T
+        from .ops.random import RandomOp
 
-        if isinstance(size, (tuple, list)):
-            ndim = len(size)
-        else:
-            size = as_variable(size)
-            ndim = int(size.type.shape[0]) if size.type.shape[0] is not None else None
-            if ndim is None:
-                raise ValueError("the size of a random sample must have a known length")
         shape = T.as_shape(size)
-        state = SharedVariable(random_state_type(), np.array([self.seed, self.n_streams << 40], dtype="int64"),
+        ndim = shape.type.shape[0]
+        if ndim is None:
+            raise ValueError(f"the size of a random sample must have a known number of dims, got {size!r}")
+        state = SharedVariable(TensorType("int64", (None,)), np.array([self.seed, self.n_streams << 32], dtype="int64"),
                                name=f"rng_state{self.n_streams}")
         self.n_streams += 1
-        next_state, sample = RandomOp(dist, dtype, ndim)(state, shape, *params)
+        next_state, sample = RandomOp(dist, dtype, int(ndim))(state, shape, *params)
         state.default_update = next_state
         return sample
 
     def uniform(self, size, low=0.0, high=1.0, dtype=None):
-        return self._sample("uniform", size, [low, high], dtype or _floatX())
+        return self._sample("uniform", size, [low, high], dtype or config.floatX)
 
     def normal(self, size, avg=0.0, std=1.0, dtype=None):
-        return self._sample("normal", size, [avg, std], dtype or _floatX())
+        return self._sample("normal", size, [avg, std], dtype or config.floatX)
 
     def binomial(self, size, n=1, p=0.5, dtype="int64"):
         """Bernoulli draws (n must be 1): 1 with probability ``p``."""
@@ -67,11 +65,3 @@ class RandomStreams:
             raise NotImplementedError("binomial supports n=1 (Bernoulli) only")
         return self._sample("binomial", size, [p], dtype)
 
-
-def _floatX():
-    from .config import config
-
-    return config.floatX
-
-
-__all__ = ["set_seed", "get_rng", "RandomStreams", "constant"]

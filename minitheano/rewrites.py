@@ -9,7 +9,7 @@ Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fo
 """
 import numpy as np
 
-from .graph import Constant, SharedVariable, Variable, toposort
+from .graph import Constant, toposort
 from .ops import elemwise as E
 from .ops import nnet, reduce as R, shape as S, subtensor as ST
 
@@ -191,6 +191,19 @@ def sum_of_broadcast_scalar(node):
     return None
 
 
+@local_rewrite("specialize")
+def shape_of_shape_preserving(node):
+    """shape(f(x)) -> shape(x) when f keeps the shape (softmax, unary elementwise ops), so f
+    is not computed only to learn its shape."""
+    if not isinstance(node.op, S.Shape):
+        return None
+    arg = node.inputs[0]
+    op = _op(arg, nnet.Softmax, nnet.LogSoftmax, E.Elemwise)
+    if op is None or (isinstance(op, E.Elemwise) and len(arg.owner.inputs) != 1):
+        return None
+    return [S.Shape()(arg.owner.inputs[0])]
+
+
 # Global rewrites --------------------------------------------------------------------------
 
 def _rebuild(node, memo):
@@ -291,6 +304,3 @@ def stabilize(outputs):
     """Only the stabilizing rewrites (``grad`` differentiates the stable form of a cost)."""
     return apply_local(list(outputs), GROUPS["stabilize"])
 
-
-def is_leaf_value(var):
-    return isinstance(var, (Constant, SharedVariable)) or (isinstance(var, Variable) and var.owner is None)

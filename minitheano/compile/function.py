@@ -171,40 +171,55 @@ class Function:
     # Linking ----------------------------------------------------------------------------
 
     def _link(self):
-        """Number every variable, make one thunk per node, and note when each slot is last used."""
+        """Schedule the nodes once and generate a Python function that runs them in order.
+
+        Every variable becomes a local of the generated function, each node one call of its
+        thunk, and a value is dropped (``del``) right after its last use to free memory.
+        """
         xp = array_module()
         self.order = toposort(self.graph)
-        slots = {}
+        names = {}
 
-        def slot(v):
-            if v not in slots:
-                slots[v] = len(slots)
-            return slots[v]
+        def name(v):
+            if v not in names:
+                names[v] = f"v{len(names)}"
+            return names[v]
 
-        self._input_slots = [slot(v) for v in self.inputs]
-        self._constant_slots = []
-        self._shared_slots = []
+        params = [name(v) for v in self.inputs]
+        namespace, constants, self._shared_inputs = {}, [], []
         for leaf in graph_inputs(self.graph):
             if isinstance(leaf, Constant):
-                self._constant_slots.append((slot(leaf), xp.asarray(leaf.data)))
+                namespace[name(leaf)] = xp.asarray(leaf.data)
+                constants.append(leaf)
             elif isinstance(leaf, SharedVariable):
-                self._shared_slots.append((slot(leaf), leaf))
-        keep = {slots.get(v) for v in self.graph} | set(self._input_slots)
-        keep |= {s for s, _ in self._constant_slots} | {s for s, _ in self._shared_slots}
-        program, last_use = [], {}
+                params.append(name(leaf))
+                self._shared_inputs.append(leaf)
+        keep = set(self.graph) | set(self.inputs) | set(constants) | set(self._shared_inputs)
+        last_use = {}
         for step, node in enumerate(self.order):
-            ins = [slot(v) for v in node.inputs]
-            outs = [slot(v) for v in node.outputs]
-            program.append([node.op.make_thunk(node, xp), ins, outs, node, ()])
-            for s in ins:
-                last_use[s] = step
-        for s, step in last_use.items():
-            if s not in keep:
-                program[step][4] += (s,)
-        self._program = [tuple(p) for p in program]
-        self._n_slots = len(slots)
-        self._result_slots = [slot(v) for v in self.graph]
+            for v in node.inputs:
+                last_use[v] = step
+        frees = {}
+        for v, step in last_use.items():
+            if v not in keep:
+                frees.setdefault(step, []).append(name(v))
+        lines = [f"def program({', '.join(params)}):"]
+        self._line_step = {}
+        for step, node in enumerate(self.order):
+            namespace[f"t{step}"] = node.op.make_thunk(node, xp)
+            outs = ", ".join(name(v) for v in node.outputs)
+            self._line_step[len(lines) + 1] = step
+            lines.append(f"    {outs} = t{step}({', '.join(name(v) for v in node.inputs)})")
+            if step in frees:
+                lines.append(f"    del {', '.join(frees[step])}")
+        lines.append(f"    return ({''.join(name(v) + ', ' for v in self.graph)})")
+        exec(compile("\n".join(lines), f"<minitheano program {self.name or ''}>", "exec"), namespace)
+        self._namespace = namespace
+        self._program = namespace["program"]
+        self._source = "\n".join(lines)
         self._copy_results = [v.owner is None for v in self.graph]
+        self._on_host = xp.__name__ == "numpy"
+        self._xp = xp
 
     # Calling ----------------------------------------------------------------------------
 
@@ -213,33 +228,19 @@ class Function:
             args = self._merge_kwargs(args, kwargs)
         if len(args) != len(self.inputs):
             raise TypeError(f"{self._what()} takes {len(self.inputs)} argument(s) {self.inputs}, got {len(args)}")
-        storage = [None] * self._n_slots
-        for s, var, value in zip(self._input_slots, self.inputs, args):
-            storage[s] = self._filter(var, value)
-        for s, value in self._constant_slots:
-            storage[s] = value
-        for s, shared_var in self._shared_slots:
-            storage[s] = shared_var.container
-        step = None
+        values = [self._filter(var, value) for var, value in zip(self.inputs, args)]
+        values += [shared_var.container for shared_var in self._shared_inputs]
         try:
-            for step in self._program:
-                thunk, ins, outs, _, free = step
-                result = thunk(*[storage[i] for i in ins])
-                if len(outs) == 1:
-                    storage[outs[0]] = result
-                else:
-                    for o, r in zip(outs, result):
-                        storage[o] = r
-                for i in free:
-                    storage[i] = None
+            results = self._program(*values)
         except Exception as exc:
-            raise self._compute_error(step, storage, exc) from exc
-        results = [storage[s] for s in self._result_slots]
+            raise self._compute_error(self._failed_step(exc), values, exc) from exc
         results = [r.copy() if copy else r for r, copy in zip(results, self._copy_results)]
         for shared_var, value in zip(self.update_targets, results[self.n_outputs:]):
-            shared_var.container = value
-        outputs = [to_host(r) for r in results[:self.n_outputs]]
-        outputs = [np.asarray(o) if np.isscalar(o) or isinstance(o, np.generic) else o for o in outputs]
+            shared_var.container = value if value.ndim else self._xp.asarray(value)
+        outputs = results[:self.n_outputs]
+        if not self._on_host:
+            outputs = [to_host(o) for o in outputs]
+        outputs = [o if type(o) is np.ndarray else np.asarray(o) for o in outputs]
         if self.unpack_single:
             return outputs[0] if outputs else None
         return outputs
@@ -257,20 +258,40 @@ class Function:
         return f"function {self.name!r}" if self.name else "the compiled function"
 
     def _filter(self, var, value):
+        t = var.type
+        if type(value) is np.ndarray and value.dtype == t.dtype and value.ndim == t.ndim and self._on_host \
+                and None not in t.shape[:0] and all(s is None for s in t.shape):
+            return value
         what = f"{self._what()}, input {self.inputs.index(var)} ({var!r})"
-        return array_module().asarray(var.type.filter(value, self.allow_input_downcast, what))
+        return array_module().asarray(t.filter(value, self.allow_input_downcast, what))
 
-    def _compute_error(self, step, storage, exc):
+    def _failed_step(self, exc):
+        """Which node failed, from the line of the generated program in the traceback."""
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code is self._program.__code__:
+                return self._line_step.get(tb.tb_lineno)
+            tb = tb.tb_next
+        return None
+
+    def _compute_error(self, step, values, exc):
         if step is None:
             return exc
-        _, ins, _, node, _ = step
+        node = self.order[step]
         described = []
-        for var, s in zip(node.inputs, ins):
-            value = storage[s]
-            described.append(f"  {var!r}: shape {tuple(getattr(value, 'shape', ()))}, dtype {getattr(value, 'dtype', '?')}")
+        for k, var in enumerate(node.inputs):
+            shape = "?"
+            if var in self.inputs:
+                shape = tuple(values[self.inputs.index(var)].shape)
+            elif isinstance(var, SharedVariable):
+                shape = tuple(var.container.shape)
+            elif isinstance(var, Constant):
+                shape = var.data.shape
+            described.append(f"  input {k}: {var!r}, {var.type!r}" + (f", shape {shape}" if shape != "?" else ""))
+        shapes = _runtime_shapes(exc)
         return ComputeError(
             f"{type(exc).__name__} while computing {node.op} in {self._what()}: {exc}\n"
-            f"Inputs of that node:\n" + "\n".join(described) + "\n"
+            f"Inputs of that node:\n" + "\n".join(described) + shapes + "\n"
             f"The node was created at:\n  {format_trace(node.trace)}")
 
     # Looking inside ---------------------------------------------------------------------
@@ -281,3 +302,19 @@ class Function:
 
     def __repr__(self):
         return f"<Function {self.name or ''} inputs={self.inputs} outputs={self.outputs} nodes={self.n_nodes}>"
+
+
+def _runtime_shapes(exc):
+    """The shapes of the failing node's input values, read from the failing thunk's frame."""
+    tb = exc.__traceback__
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<minitheano program"):
+        tb = tb.tb_next
+    if tb is None or tb.tb_next is None:
+        return ""
+    code, local = tb.tb_next.tb_frame.f_code, tb.tb_next.tb_frame.f_locals
+    n_args = code.co_argcount + bool(code.co_flags & 0x04)
+    args = []
+    for n in code.co_varnames[:n_args]:
+        args.extend(local[n] if isinstance(local.get(n), tuple) else [local.get(n)])
+    shapes = [f"{tuple(a.shape)} {a.dtype}" for a in args if hasattr(a, "shape")]
+    return "\nShapes of the input values: " + ", ".join(shapes) if shapes else ""

@@ -4,6 +4,8 @@ Shapes broadcast as in numpy. Statically known lengths that cannot broadcast fai
 graph is built. Dtypes follow one rule: if any input is a float, the result is the widest
 float among the inputs (integers never upcast floats); otherwise numpy's integer promotion.
 """
+import functools
+
 import numpy as np
 
 from ..config import config
@@ -79,11 +81,23 @@ class Elemwise(Op):
     def perform(self, xp, *args):
         return self.impl(xp, *args)
 
+    ufunc = None  # name of the array-module function computing this op, if there is one
+
     def make_thunk(self, node, xp):
-        impl, dtype = self.impl, np.dtype(node.outputs[0].dtype)
+        """The fastest callable for this node: the bare ufunc when it already gives the declared
+        dtype (probed once on tiny arrays), else a wrapper that casts."""
+        dtype = np.dtype(node.outputs[0].dtype)
+        fn = getattr(xp, self.ufunc) if self.ufunc else functools.partial(self.impl, xp)
+        try:
+            probe = self.impl(np, *[np.ones((1,) * i.ndim, dtype=i.dtype) for i in node.inputs])
+            exact = np.asarray(probe).dtype == dtype
+        except Exception:
+            exact = False
+        if exact:
+            return fn
 
         def thunk(*args):
-            out = impl(xp, *args)
+            out = fn(*args)
             return out if out.dtype == dtype else out.astype(dtype)
 
         return thunk
@@ -119,6 +133,7 @@ def _float_or_none(g, x):
 # Arithmetic -------------------------------------------------------------------------------
 
 class Add(Elemwise):
+    ufunc = "add"
     symbol = "+"
     def impl(self, xp, a, b): return a + b
     def grad(self, node, grads):
@@ -127,6 +142,7 @@ class Add(Elemwise):
 
 
 class Sub(Elemwise):
+    ufunc = "subtract"
     symbol = "-"
     def impl(self, xp, a, b): return a - b
     def grad(self, node, grads):
@@ -135,6 +151,7 @@ class Sub(Elemwise):
 
 
 class Mul(Elemwise):
+    ufunc = "multiply"
     symbol = "*"
     def impl(self, xp, a, b): return a * b
     def grad(self, node, grads):
@@ -143,6 +160,7 @@ class Mul(Elemwise):
 
 
 class TrueDiv(Elemwise):
+    ufunc = "true_divide"
     symbol = "/"
     def output_dtype(self, a, b):
         out = upcast(a, b)
@@ -166,6 +184,7 @@ class Mod(Elemwise):
 
 
 class Pow(Elemwise):
+    ufunc = "power"
     symbol = "**"
     def impl(self, xp, a, b): return a ** b
     def grad(self, node, grads):
@@ -177,6 +196,7 @@ class Pow(Elemwise):
 
 
 class Maximum(Elemwise):
+    ufunc = "maximum"
     def impl(self, xp, a, b): return xp.maximum(a, b)
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
@@ -186,6 +206,7 @@ class Maximum(Elemwise):
 
 
 class Minimum(Elemwise):
+    ufunc = "minimum"
     def impl(self, xp, a, b): return xp.minimum(a, b)
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
@@ -195,18 +216,21 @@ class Minimum(Elemwise):
 
 
 class Neg(Elemwise):
+    ufunc = "negative"
     nin, symbol = 1, "-"
     def impl(self, xp, a): return -a
     def grad(self, node, grads): return [_float_or_none(-grads[0], node.inputs[0])]
 
 
 class Abs(Elemwise):
+    ufunc = "absolute"
     nin = 1
     def impl(self, xp, a): return xp.abs(a)
     def grad(self, node, grads): return [_float_or_none(grads[0] * _T().sgn(node.inputs[0]), node.inputs[0])]
 
 
 class Sgn(Elemwise):
+    ufunc = "sign"
     nin = 1
     def impl(self, xp, a): return xp.sign(a)
     def grad(self, node, grads): return [None]
@@ -215,37 +239,44 @@ class Sgn(Elemwise):
 # Functions --------------------------------------------------------------------------------
 
 class Exp(UnaryFloat):
+    ufunc = "exp"
     def impl(self, xp, a): return xp.exp(a)
     def grad(self, node, grads): return [grads[0] * node.outputs[0]]
 
 
 class Log(UnaryFloat):
+    ufunc = "log"
     def impl(self, xp, a): return xp.log(a)
     def grad(self, node, grads): return [grads[0] / node.inputs[0]]
 
 
 class Log1p(UnaryFloat):
+    ufunc = "log1p"
     def impl(self, xp, a): return xp.log1p(a)
     def grad(self, node, grads): return [grads[0] / (1 + node.inputs[0])]
 
 
 class Sqrt(UnaryFloat):
+    ufunc = "sqrt"
     def impl(self, xp, a): return xp.sqrt(a)
     def grad(self, node, grads): return [grads[0] * 0.5 / node.outputs[0]]
 
 
 class Square(Elemwise):
+    ufunc = "square"
     nin = 1
     def impl(self, xp, a): return a * a
     def grad(self, node, grads): return [_float_or_none(grads[0] * 2 * node.inputs[0], node.inputs[0])]
 
 
 class Sin(UnaryFloat):
+    ufunc = "sin"
     def impl(self, xp, a): return xp.sin(a)
     def grad(self, node, grads): return [grads[0] * _T().cos(node.inputs[0])]
 
 
 class Cos(UnaryFloat):
+    ufunc = "cos"
     def impl(self, xp, a): return xp.cos(a)
     def grad(self, node, grads): return [-grads[0] * _T().sin(node.inputs[0])]
 
@@ -259,6 +290,7 @@ class Sigmoid(UnaryFloat):
 
 
 class Tanh(UnaryFloat):
+    ufunc = "tanh"
     def impl(self, xp, a): return xp.tanh(a)
     def grad(self, node, grads):
         t = node.outputs[0]

@@ -6,7 +6,6 @@ the next state as the shared variable's ``default_update``, so every call advanc
 """
 import numpy as np
 
-from ..config import config
 from ..graph import Apply, Op, TensorType, as_variable
 
 
@@ -50,10 +49,3 @@ class RandomOp(Op):
     def pp(self, node, args):
         return f"{self.dist}({', '.join(args[1:])})"
 
-
-def random_state_type():
-    return TensorType("int64", (None,))
-
-
-def floatX():
-    return config.floatX

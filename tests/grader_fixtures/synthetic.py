@@ -24,7 +24,7 @@ CUBE_SOLUTION = '''def cube(x):
 
 # Realistic wrong answers, one per blank, as tests/wrong_answers.py would hold them.
 WRONG = {
-    "square": 'def square(x):\n    return x * abs(x)',
+    "square": "def square(x):\n    return int(x) ** 2",
     "cube": 'def cube(x):\n    return 3 * x',
 }
 
