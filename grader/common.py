@@ -98,16 +98,20 @@ def nbgrader_config(root=ROOT, work=None, release=None, db=None):
     return config
 
 
+def _venv_on_path():
+    """Put this Python's bin folder on PATH: nbgrader runs the `alembic` command from PATH
+    when it creates a gradebook, which fails when the virtual environment is not activated."""
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
 def nbgrader_api(config):
     """An in-process NbGraderAPI whose log goes only to the per-call captured logs."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    # nbgrader runs the `alembic` command from PATH when it creates a gradebook,
-    # which fails when the virtual environment is used without being activated.
-    bindir = os.path.dirname(sys.executable)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    _venv_on_path()
 
     log = logging.getLogger("grader.nbgrader")
     log.propagate = False
@@ -117,6 +121,37 @@ def nbgrader_api(config):
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log = log
     return api
+
+
+_TEMPLATE = {}
+
+
+def fresh_gradebook(db_url):
+    """Start an empty gradebook at the sqlite URL `db_url`, replacing any old one.
+
+    nbgrader runs an `alembic` subprocess (seconds on a busy machine) for
+    every new gradebook, so the first one made in this process is kept as a
+    template and copied for the next ones.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    from nbgrader.api import Gradebook
+
+    path = Path(db_url[len("sqlite:///"):])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    if "path" not in _TEMPLATE:
+        _venv_on_path()
+        folder = tempfile.mkdtemp(prefix="gradebook-template-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = Path(folder) / "gradebook.db"
+        with Gradebook(f"sqlite:///{template}", course_id="minitheano"):
+            pass
+        _TEMPLATE["path"] = template
+    shutil.copyfile(_TEMPLATE["path"], path)
+    return path
 
 
 def check(result, what):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.common import (ROOT, WORK, ASSIGNMENT_RE, GraderError, cell_timeout, check,  # noqa: E402
+from grader.common import (ROOT, WORK, GraderError, cell_timeout, check, fresh_gradebook,  # noqa: E402
                            list_assignments, nbgrader_api, nbgrader_config)
 
 GRADED = "graded"
@@ -172,7 +172,6 @@ def _max_score(db_url, assignment):
 def _reset(work):
     for name in ("submitted", "autograded", "feedback", "release", "logs"):
         shutil.rmtree(work / name, ignore_errors=True)
-    (work / "gradebook.db").unlink(missing_ok=True)
     work.mkdir(parents=True, exist_ok=True)
 
 
@@ -196,6 +195,7 @@ def grade(submissions, root=ROOT, work=None, log=print):
     config = nbgrader_config(root, work, release=work / "release")
     db_url = config.CourseDirectory.db_url
     api = nbgrader_api(config)
+    fresh_gradebook(db_url)
     students = sorted({s for s, _ in found})
 
     with warnings.catch_warnings():

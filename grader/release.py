@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.common import (ROOT, ASSIGNMENT_RE, GraderError, check, list_assignments,  # noqa: E402
-                           nbgrader_api, nbgrader_config)
+from grader.common import (ROOT, ASSIGNMENT_RE, GraderError, check, fresh_gradebook,  # noqa: E402
+                           list_assignments, nbgrader_api, nbgrader_config)
 from grader.lint import lint_solution_notebook  # noqa: E402
 
 
@@ -39,7 +39,9 @@ def release(root=ROOT, dest=None, assignments=None, log=print):
             shutil.rmtree(stale)
 
     with tempfile.TemporaryDirectory(prefix="release-gradebook-") as tmp:
-        api = nbgrader_api(nbgrader_config(root, release=dest, db=Path(tmp) / "gradebook.db"))
+        config = nbgrader_config(root, release=dest, db=Path(tmp) / "gradebook.db")
+        api = nbgrader_api(config)
+        fresh_gradebook(config.CourseDirectory.db_url)
         written = []
         for assignment in chosen:
             for problem in lint_solution_notebook(root / "solutions" / assignment / f"{assignment}.ipynb"):

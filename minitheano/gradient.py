@@ -29,7 +29,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
     ``wrt`` (its gradient is then zero). ``known_grads``: {variable: its gradient} to start
     from instead of d cost / d cost = 1 (``cost`` may then be None).
     """
-    single = isinstance(wrt, Variable)
+    single = not isinstance(wrt, (list, tuple))
     wrt_list = [wrt] if single else list(wrt)
     if not wrt_list:
         return []

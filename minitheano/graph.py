@@ -273,6 +273,9 @@ class Op:
     __props__ = ()
     nout = 1
     random = False
+    # True when perform always returns newly allocated arrays (never a view of an input), so
+    # the linker may let a later elementwise op overwrite them in place.
+    fresh_output = False
 
     def _props(self):
         return tuple(getattr(self, p) for p in self.__props__)
@@ -375,8 +378,8 @@ _shared_names = itertools.count()
 def shared(value, name=None, borrow=False, dtype=None):
     """A shared variable holding ``value``: part of every graph it appears in, kept between calls.
 
-    Python floats and float64 arrays keep their dtype (like Theano): pass ``dtype`` or a
-    float32 array for float32 parameters.
+    Arrays keep their dtype, float64 included (like Theano): pass ``dtype`` or a float32
+    array for float32 parameters. Python floats take floatX, Python ints int64.
     """
     arr = np.asarray(value, dtype=dtype)
     if isinstance(value, (float, int)) and dtype is None:

@@ -2,6 +2,7 @@
 (an SVG picture that renders inline in JupyterLab; pure Python, nothing to install).
 """
 import html
+import itertools
 import string
 
 from .graph import Constant, SharedVariable, Variable, as_variable, toposort
@@ -46,12 +47,10 @@ def pp(obj):
 
 
 def _ids():
-    letters = string.ascii_uppercase
-    n = 0
-    while True:
-        q, r = divmod(n, 26)
-        yield letters[r] + (letters[q - 1] if q else "")
-        n += 1
+    """A, B, ..., Z, AA, AB, ...: as many distinct ids as a graph needs."""
+    for length in itertools.count(1):
+        for letters in itertools.product(string.ascii_uppercase, repeat=length):
+            yield "".join(letters)
 
 
 def debugprint(obj, file=None, print_type=True):
@@ -73,7 +72,8 @@ def debugprint(obj, file=None, print_type=True):
         if v.owner is not None and key in ids:
             lines.append(f"{prefix}{describe(v, ids[key])} ···")
             return
-        ids.setdefault(key, next(id_gen))
+        if key not in ids:
+            ids[key] = next(id_gen)
         lines.append(f"{prefix}{describe(v, ids[key])}")
         if v.owner is None:
             return

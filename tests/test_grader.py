@@ -296,7 +296,7 @@ STUDENTS = {
     "killer": ("nested", "not graded: kernel died", None),
     "looper": ("nested", "not graded: timed out", None),
     "deaf": ("nested", "not graded: timed out", None),
-    "deleter": ("nested", "graded", 1.0),
+    "deleter": ("nested", "graded", 2.0),  # the deleted hidden test is put back, and fails
     "chatty": ("nested", "graded", 4.0),
     "eve": ("nested", "not graded: missing", None),
 }
@@ -417,7 +417,7 @@ def test_run_course_runs_solutions_and_released_notebooks(synth_course, monkeypa
 @pytest.mark.slow
 def test_validate_reports_errors_that_are_not_blanks(tmp_path):
     nb = synthetic.notebook()
-    nb.cells[1].source = "import os\nMODE = undefined_name"
+    nb.cells[1].source = "MODE = 'fast'\nundefined_name"
     nb.cells.insert(2, new_code_cell("import sys\nprint('oops', file=sys.stderr)"))
     path = tmp_path / "broken.ipynb"
     nbformat.write(nb, str(path))

@@ -19,4 +19,128 @@ every notebook in solutions/ needs at least one entry. Example:
     }
 """
 
-WRONG_ANSWERS = {}
+WRONG_ANSWERS = {
+    "01_expression_graphs": {
+        "network": [
+            # W2 without the transpose
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = T.nnet.sigmoid(b2 + T.dot(W2, h1))\n"
+            "fn = th.function([x, W1, b1, W2, b2], y)",
+            # no sigmoid on the output
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = b2 + T.dot(W2.T, h1)\n"
+            "fn = th.function([x, W1, b1, W2, b2], y)",
+        ],
+        "batch": [
+            # data points as columns (the one-vector formula applied to X)
+            "H = T.nnet.sigmoid(b1 + T.dot(W1.T, X))\nY = T.nnet.sigmoid(b2 + T.dot(W2.T, H))\n"
+            "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
+            # the hidden layer's sigmoid forgotten
+            "H = T.dot(X, W1) + b1\nY = T.nnet.sigmoid(T.dot(H, W2) + b2)\n"
+            "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
+        ],
+        "shared_layer": [
+            # the numpy arrays used in the graph instead of the shared variables (frozen constants)
+            "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
+            "out = T.nnet.sigmoid(T.dot(X, W_init) + b_init)\npredict = th.function([X], out)",
+            # only the bias frozen as a constant (the visible check changes W only; a hidden test changes b)
+            "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
+            "out = T.nnet.sigmoid(T.dot(X, W) + b_init)\npredict = th.function([X], out)",
+        ],
+        "running_sum": [
+            # returns the total from before the update
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "add = th.function([v], total, updates={total: total + v})",
+            # the shared variable replaced by a Python float (no updates at all)
+            "v = T.scalar('v')\ntotal = 0.0\nadd = th.function([v], total + v)",
+        ],
+    },
+    "02_autodiff": {
+        "reverse_pass": [
+            # adjoints overwritten instead of accumulated (x and y are each used twice)
+            "def backward(records, values, output):\n"
+            "    adjoint = {output: 1.0}\n"
+            "    for out, op, args in reversed(records):\n"
+            "        local = partials(op, [values[a] for a in args])\n"
+            "        for name, derivative in zip(args, local):\n"
+            "            adjoint[name] = adjoint[out] * derivative\n"
+            "    return adjoint\n\n\n"
+            "adjoint = backward(records, values, 'f')",
+            # records visited in forward order: adjoints used before they are complete
+            "def backward(records, values, output):\n"
+            "    adjoint = {output: 1.0}\n"
+            "    for out, op, args in records:\n"
+            "        local = partials(op, [values[a] for a in args])\n"
+            "        for name, derivative in zip(args, local):\n"
+            "            adjoint[name] = adjoint.get(name, 0.0) + adjoint.get(out, 0.0) * derivative\n"
+            "    return adjoint\n\n\n"
+            "adjoint = backward(records, values, 'f')",
+        ],
+        "sigmoid_grad": [
+            # the factor (1 - s) forgotten
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        s = node.outputs[0]\n"
+            "        return [output_grads[0] * s]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+            # s * (1 - s) computed from the input instead of the output
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        x = node.inputs[0]\n"
+            "        return [output_grads[0] * x * (1 - x)]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+            # the local derivative alone, without the adjoint arriving from above
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        s = node.outputs[0]\n"
+            "        return [s * (1 - s)]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+        ],
+        "numeric_grad": [
+            # one-sided difference
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in np.ndindex(x.shape):\n"
+            "        plus = x.copy()\n"
+            "        plus[k] += eps\n"
+            "        grad[k] = (f(plus) - f(x)) / eps\n"
+            "    return grad",
+            # one-sided difference with a big fixed step
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in np.ndindex(x.shape):\n"
+            "        plus = x.copy()\n"
+            "        plus[k] += 1e-3\n"
+            "        grad[k] = (f(plus) - f(x)) / 1e-3\n"
+            "    return grad",
+            # central differences, but a loop over the first axis only (wrong for a matrix)
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in range(len(x)):\n"
+            "        plus, minus = x.copy(), x.copy()\n"
+            "        plus[k] += eps\n"
+            "        minus[k] -= eps\n"
+            "        grad[k] = (f(plus) - f(minus)) / (2 * eps)\n"
+            "    return grad",
+        ],
+        "gd_step": [
+            # + instead of -: gradient ascent
+            "g = th.grad(loss, w)\nstep = th.function([], loss, updates={w: w + eta * g})",
+            # the learning rate forgotten
+            "g = th.grad(loss, w)\nstep = th.function([], loss, updates={w: w - g})",
+        ],
+    },
+}

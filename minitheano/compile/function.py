@@ -1,8 +1,9 @@
 """``function(inputs, outputs, updates=, givens=)``: turn a graph into a Python callable.
 
 Compiling substitutes ``givens``, collects shared variables' updates (explicit and default),
-rewrites the graph, then links it: each node becomes a thunk in a fixed schedule over one
-list of value slots, so a call runs the thunks in order without walking the graph again.
+rewrites the graph, then links it: each node becomes a thunk, and a Python function is
+generated that calls the thunks in schedule order on local variables (no graph walk per
+call). Elementwise ops overwrite inputs that nothing else needs (no new allocation).
 Updates are atomic: every output and new value is computed before any shared value changes.
 """
 from collections import OrderedDict
@@ -12,7 +13,7 @@ import numpy as np
 from .. import rewrites
 from ..backend import to_host, xp as array_module
 from ..config import config
-from ..graph import Constant, SharedVariable, Variable, as_variable, clone_replace, format_trace, graph_inputs, toposort
+from ..graph import Constant, SharedVariable, TensorType, Variable, as_variable, clone_replace, format_trace, graph_inputs, toposort
 
 MODES = ("FAST_RUN", "FAST_COMPILE")
 
@@ -67,14 +68,7 @@ class Function:
 
         exprs = self.outputs + [new for _, new in update_pairs]
         if givens:
-            givens = dict(_as_pairs(givens))
-            for old, new in givens.items():
-                if not isinstance(old, Variable):
-                    raise TypeError(f"givens keys must be variables, got {old!r}")
-                new = as_variable(new)
-                if new.ndim != old.ndim:
-                    raise TypeError(f"givens: {old!r} ({old.ndim}-d) cannot be replaced by {new!r} ({new.ndim}-d)")
-            exprs = clone_replace(exprs, givens)
+            exprs = clone_replace(exprs, self._check_givens(givens))
         update_pairs = list(zip([s for s, _ in update_pairs], exprs[len(self.outputs):]))
         exprs = exprs[:len(self.outputs)]
         update_pairs += self._default_updates(exprs + [u for _, u in update_pairs], {s for s, _ in update_pairs})
@@ -109,6 +103,23 @@ class Function:
             if v in inputs[:i]:
                 raise ValueError(f"function: input {v!r} is listed twice")
         return inputs
+
+    @staticmethod
+    def _check_givens(givens):
+        """{old: replacement}; a replacement keeps the dtype and ndim (so updates keep theirs)."""
+        checked = {}
+        for old, new in _as_pairs(givens):
+            if not isinstance(old, Variable):
+                raise TypeError(f"givens keys must be variables, got {old!r}")
+            new = as_variable(new)
+            if isinstance(new, Constant) and np.can_cast(new.dtype, old.dtype, "same_kind"):
+                new = Constant(TensorType(old.dtype, new.type.shape), new.data.astype(old.dtype))
+            if new.ndim != old.ndim or new.dtype != old.dtype:
+                raise TypeError(
+                    f"givens: {old!r} ({old.type!r}) cannot be replaced by {new!r} ({new.type!r}): the replacement "
+                    f"needs the same dtype and number of dims (e.g. replacement.astype('{old.dtype}')).")
+            checked[old] = new
+        return checked
 
     def _check_updates(self, pairs):
         seen = set()
@@ -203,10 +214,15 @@ class Function:
         for v, step in last_use.items():
             if v not in keep:
                 frees.setdefault(step, []).append(name(v))
+        clients = {}
+        for node in self.order:
+            for v in node.inputs:
+                clients[v] = clients.get(v, 0) + 1
         lines = [f"def program({', '.join(params)}):"]
         self._line_step = {}
+        self.n_inplace = 0
         for step, node in enumerate(self.order):
-            namespace[f"t{step}"] = node.op.make_thunk(node, xp)
+            namespace[f"t{step}"] = self._inplace_thunk(node, xp, clients, keep) or node.op.make_thunk(node, xp)
             outs = ", ".join(name(v) for v in node.outputs)
             self._line_step[len(lines) + 1] = step
             lines.append(f"    {outs} = t{step}({', '.join(name(v) for v in node.inputs)})")
@@ -217,9 +233,24 @@ class Function:
         self._namespace = namespace
         self._program = namespace["program"]
         self._source = "\n".join(lines)
-        self._copy_results = [v.owner is None for v in self.graph]
+        # Leaves are copied (a shared value must not leak to the caller), and so are repeats of
+        # an earlier result (an output that is also an update's new value).
+        self._copy_results = [v.owner is None or v in self.graph[:k] for k, v in enumerate(self.graph)]
         self._on_host = xp.__name__ == "numpy"
         self._xp = xp
+
+    def _inplace_thunk(self, node, xp, clients, keep):
+        """A thunk that overwrites an input no one else needs (saves allocating a new array)."""
+        make = getattr(node.op, "make_inplace_thunk", None)
+        if make is None or self.mode != "FAST_RUN":
+            return None
+        for i, v in enumerate(node.inputs):
+            if v.owner is not None and v.owner.op.fresh_output and clients[v] == 1 and v not in keep:
+                thunk = make(node, xp, i)
+                if thunk is not None:
+                    self.n_inplace += 1
+                    return thunk
+        return None
 
     # Calling ----------------------------------------------------------------------------
 

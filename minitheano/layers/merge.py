@@ -9,6 +9,7 @@ class ConcatLayer(MergeLayer):
     def __init__(self, incomings, axis=1, **kwargs):
         super().__init__(incomings, **kwargs)
         self.axis = axis
+        self.get_output_shape_for(self.input_shapes)  # fail now, naming the shapes
 
     def get_output_shape_for(self, input_shapes):
         ndim = len(input_shapes[0])
@@ -43,6 +44,7 @@ class ElemwiseSumLayer(MergeLayer):
         self.coeffs = list(coeffs) if isinstance(coeffs, (list, tuple)) else [coeffs] * len(incomings)
         if len(self.coeffs) != len(incomings):
             raise ValueError(f"{self!r}: {len(self.coeffs)} coefficients for {len(incomings)} inputs")
+        self.get_output_shape_for(self.input_shapes)
 
     def get_output_shape_for(self, input_shapes):
         out = []

@@ -67,8 +67,8 @@ class BatchNormLayer(Layer):
         mean, inv_std = (self.mean, self.inv_std) if use_averages else (batch_mean, batch_inv_std)
         if update_averages:
             running_mean, running_inv_std = _SharedAlias(self.mean), _SharedAlias(self.inv_std)
-            running_mean.default_update = (1 - self.alpha) * running_mean + self.alpha * batch_mean
-            running_inv_std.default_update = (1 - self.alpha) * running_inv_std + self.alpha * batch_inv_std
+            for running, batch in ((running_mean, batch_mean), (running_inv_std, batch_inv_std)):
+                running.default_update = T.cast((1 - self.alpha) * running + self.alpha * batch, running.dtype)
             # Zero terms that put the aliases (and so their updates) into the output's graph.
             mean = mean + 0 * running_mean
             inv_std = inv_std + 0 * running_inv_std

@@ -46,19 +46,23 @@ class ReshapeLayer(Layer):
 
     def get_output_shape_for(self, input_shape):
         out = [input_shape[s[0]] if isinstance(s, list) else s for s in self.shape]
-        known_in = None if any(s is None for s in input_shape) else int(np.prod(input_shape))
+        # Axes copied with [i] cancel out of the element count on both sides.
+        rest_in = list(input_shape)
+        rest_out = list(out)
+        for axis, s in enumerate(self.shape):
+            if isinstance(s, list):
+                rest_in[s[0]], rest_out[axis] = 1, 1
+        known_in = None if None in rest_in else int(np.prod(rest_in))
+        known_out = [s for s in rest_out if s != -1]
+        if known_in is None or None in known_out:
+            return tuple(None if s == -1 else s for s in out)
+        size = int(np.prod(known_out))
         if -1 in out:
-            rest = [s for s in out if s != -1]
-            if known_in is None or None in rest:
-                out = [None if s == -1 else s for s in out]
-            else:
-                size = int(np.prod(rest))
-                if size == 0 or known_in % size:
-                    raise ValueError(f"{self!r}: cannot reshape input of shape {input_shape} to {self.shape}")
-                out = [known_in // size if s == -1 else s for s in out]
-        elif known_in is not None and None not in out and int(np.prod(out)) != known_in:
-            raise ValueError(f"{self!r}: cannot reshape input of shape {input_shape} ({known_in} elements) "
-                             f"to {self.shape}")
+            if size == 0 or known_in % size:
+                raise ValueError(f"{self!r}: cannot reshape input of shape {input_shape} to {self.shape}")
+            return tuple(known_in // size if s == -1 else s for s in out)
+        if size != known_in:
+            raise ValueError(f"{self!r}: cannot reshape input of shape {input_shape} to {self.shape}")
         return tuple(out)
 
     def get_output_for(self, input, **kwargs):

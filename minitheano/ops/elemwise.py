@@ -56,6 +56,7 @@ class Elemwise(Op):
 
     nin = 2
     symbol = None
+    fresh_output = True
 
     @property
     def name(self):
@@ -99,6 +100,30 @@ class Elemwise(Op):
         def thunk(*args):
             out = fn(*args)
             return out if out.dtype == dtype else out.astype(dtype)
+
+        return thunk
+
+    def make_inplace_thunk(self, node, xp, i):
+        """Like make_thunk, but writes the result into input ``i`` when shapes allow.
+
+        The linker asks for this only when input ``i`` is a fresh array used by this node alone.
+        """
+        if not self.ufunc:
+            return None
+        dtype = np.dtype(node.outputs[0].dtype)
+        try:
+            probe = self.impl(np, *[np.ones((1,) * v.ndim, dtype=v.dtype) for v in node.inputs])
+        except Exception:
+            return None
+        if np.asarray(probe).dtype != dtype or node.inputs[i].dtype != dtype:
+            return None
+        ufunc = getattr(xp, self.ufunc)
+
+        def thunk(*args):
+            try:
+                return ufunc(*args, out=args[i])
+            except (TypeError, ValueError):  # a scalar, or the result is larger than that input
+                return ufunc(*args)
 
         return thunk
 

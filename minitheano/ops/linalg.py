@@ -8,6 +8,8 @@ from .elemwise import ShapeError, _T, upcast
 class Dot(Op):
     """Inner product of vectors, matrix-vector or matrix-matrix product (numpy ``dot``)."""
 
+    fresh_output = True
+
     def make_node(self, x, y):
         if x.ndim not in (1, 2) or y.ndim not in (1, 2):
             raise TypeError(

@@ -6,6 +6,8 @@ from .elemwise import _T
 class Softmax(Op):
     """exp(x) / sum(exp(x)) along the last axis, computed after subtracting the row maximum."""
 
+    fresh_output = True
+
     def make_node(self, x):
         if x.ndim not in (1, 2):
             raise TypeError(f"softmax takes a vector or a matrix (rows are examples), got {x!r} with {x.ndim} dims")
@@ -26,6 +28,8 @@ class Softmax(Op):
 
 class LogSoftmax(Op):
     """log(softmax(x)) along the last axis, finite even for huge logits."""
+
+    fresh_output = True
 
     def make_node(self, x):
         if x.ndim not in (1, 2):

@@ -92,14 +92,21 @@ class Mean(Reduce):
 
 
 class Prod(Reduce):
+    """Product over axes. Its gradient, the product of the other elements, is exact with zeros:
+    with no zero it is prod / x, with one zero only that element gets the product of the rest."""
     fn = "prod"
 
     def grad(self, node, grads):
         x = node.inputs[0]
         if np.dtype(x.dtype).kind != "f":
             return [None]
-        expanded = BroadcastLike()(self.expand(grads[0] * node.outputs[0], x.ndim), x)
-        return [expanded / x]
+        T = _T()
+        is_zero = T.eq(x, 0)
+        nonzero = T.switch(is_zero, 1, x)
+        prod_nonzero = T.prod(nonzero, self.axis, keepdims=True)
+        n_zeros = T.sum(is_zero, self.axis, keepdims=True)
+        others = T.switch(T.eq(n_zeros, 0), prod_nonzero / nonzero, T.switch(is_zero & T.eq(n_zeros, 1), prod_nonzero, 0))
+        return [others * self.expand(grads[0], x.ndim)]
 
 
 class Max(Reduce):

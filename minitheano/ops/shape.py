@@ -1,9 +1,11 @@
 """Shape ops: dimshuffle (transpose, add/drop length-1 axes), reshape, flatten, shape,
 concatenate, arange and alloc."""
+import math
+
 import numpy as np
 
 from ..graph import Apply, Constant, Op, TensorType, Variable, as_variable, constant
-from .elemwise import ShapeError, _T
+from .elemwise import ShapeError, _T, upcast
 
 
 class DimShuffle(Op):
@@ -92,7 +94,7 @@ def _static_dims(shape_var, n):
         dims = []
         for part in owner.inputs:
             src = part.owner.inputs[0] if part.owner and isinstance(part.owner.op, DimShuffle) else part
-            dims.append(int(src.data) if isinstance(src, Constant) and src.data.size == 1 else None)
+            dims.append(int(src.data.item()) if isinstance(src, Constant) and src.data.size == 1 else None)
         return tuple(dims)
     return (None,) * n
 
@@ -162,7 +164,9 @@ class Flatten(Op):
 
 
 class Join(Op):
-    """Concatenate tensors along ``axis``."""
+    """Concatenate tensors along ``axis`` (dtypes combine as in elementwise ops)."""
+
+    fresh_output = True
 
     __props__ = ("axis",)
 
@@ -189,11 +193,11 @@ class Join(Op):
                     raise ShapeError(f"concatenate along axis {axis}: axis {i} lengths differ: "
                                      + ", ".join(f"{t!r} {t.type.shape}" for t in tensors))
                 shape.append(known.pop() if known else None)
-        dtype = np.result_type(*[np.dtype(t.dtype) for t in tensors]).name
+        dtype = upcast(*[t.dtype for t in tensors])
         return Apply(self, list(tensors), [TensorType(dtype, tuple(shape))])
 
     def perform(self, xp, *tensors):
-        return xp.concatenate(tensors, axis=self.axis)
+        return xp.concatenate(tensors, axis=self.axis, dtype=upcast(*[t.dtype for t in tensors]))
 
     def grad(self, node, grads):
         return [JoinPart(self.axis, k)(grads[0], *node.inputs) if np.dtype(t.dtype).kind == "f" else None
@@ -228,24 +232,28 @@ class JoinPart(Op):
 
 
 class ARange(Op):
-    """Integers from ``start`` to ``stop`` (exclusive) in steps of ``step``."""
+    """Numbers from ``start`` to ``stop`` (exclusive) in steps of ``step``: int64 for integer
+    bounds, else the widest float among them (as in elementwise ops)."""
 
     def make_node(self, start, stop, step):
         for v in (start, stop, step):
             if v.ndim != 0:
                 raise TypeError(f"arange takes scalars, got {v!r}")
-        dtype = "int64" if all(np.dtype(v.dtype).kind in "iu" for v in (start, stop, step)) else _T().config.floatX
         length = None
         if all(isinstance(v, Constant) for v in (start, stop, step)):
-            length = len(range(int(start.data), int(stop.data), int(step.data)))
-        return Apply(self, [start, stop, step], [TensorType(dtype, (length,))])
+            first, last, delta = (v.data.item() for v in (start, stop, step))
+            if delta == 0:
+                raise ValueError("arange: the step must not be zero")
+            length = max(0, math.ceil((last - first) / delta))
+        return Apply(self, [start, stop, step], [TensorType(self._dtype(start, stop, step), (length,))])
 
     def perform(self, xp, start, stop, step):
         return xp.arange(start.item(), stop.item(), step.item(), dtype=self._dtype(start, stop, step))
 
     @staticmethod
-    def _dtype(*vals):
-        return "int64" if all(np.dtype(v.dtype).kind in "iu" for v in vals) else vals[0].dtype
+    def _dtype(*values):
+        dtypes = [v.dtype for v in values]
+        return "int64" if all(np.dtype(d).kind in "iu" for d in dtypes) else upcast(*dtypes)
 
     def grad(self, node, grads):
         return [None, None, None]
@@ -256,6 +264,8 @@ class ARange(Op):
 
 class Alloc(Op):
     """A tensor of the given shape filled with ``value`` (a scalar)."""
+
+    fresh_output = True
 
     __props__ = ("ndim",)
 

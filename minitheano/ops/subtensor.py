@@ -137,6 +137,8 @@ class IncSubtensor(Op):
     Repeated integer indices accumulate (``numpy.add.at``), as a gradient must.
     """
 
+    fresh_output = True
+
     __props__ = ("spec", "set")
 
     def __init__(self, spec, set=False):
