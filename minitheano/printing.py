@@ -125,13 +125,14 @@ def draw(obj, title=None):
             seen.add(out)
             leaves.append(out)
 
-    items = leaves + nodes  # a leaf is drawn as itself, a node as its op
     def item_of(v):
         return v if v.owner is None else v.owner
+
+    items = leaves + nodes  # a leaf is drawn as itself, a node as its op
     level = {leaf: 0 for leaf in leaves}
     for node in nodes:
         level[node] = 1 + max((level[item_of(i)] for i in node.inputs), default=0)
-    # Put each leaf just above its first user, so inputs sit near where they are used.
+    # Each leaf sits just above its first user, so inputs are drawn near where they are used.
     first_use = {}
     for node in nodes:
         for inp in node.inputs:
@@ -139,45 +140,81 @@ def draw(obj, title=None):
                 first_use[inp] = min(first_use.get(inp, level[node]), level[node])
     for leaf in leaves:
         level[leaf] = max(0, first_use.get(leaf, 1) - 1)
-    rows = {}
+
+    # An edge spanning several rows passes through waypoints, one per row, so it never runs
+    # behind a box; rows are then ordered to keep edges short and inputs in argument order.
+    rows, preds, succs, edges = {}, {}, {}, []
     for it in items:
         rows.setdefault(level[it], []).append(it)
-    for depth in sorted(rows)[1:]:
-        def centre(it):
-            parents = [item_of(i) for i in getattr(it, "inputs", [])]
-            xs = [rows[level[p]].index(p) / max(len(rows[level[p]]), 1) for p in parents if p in level]
-            return sum(xs) / len(xs) if xs else 0.5
-        rows[depth].sort(key=centre)
+    for node in nodes:
+        for k, inp in enumerate(node.inputs):
+            chain = [item_of(inp)]
+            for depth in range(level[chain[0]] + 1, level[node]):
+                waypoint = _Waypoint()
+                level[waypoint] = depth
+                rows[depth].append(waypoint)
+                chain.append(waypoint)
+            chain.append(node)
+            edges.append((node, k, chain))
+            for a, b in zip(chain, chain[1:]):
+                preds.setdefault(b, []).append(a)
+                succs.setdefault(a, []).append((b, (k + 1) / (len(node.inputs) + 1) if b is node else 0.5))
+
+    def place(it):
+        row = rows[level[it]]
+        return (row.index(it) + 0.5) / len(row)
+
+    depths = sorted(rows)
+    for _ in range(3):
+        for depth in depths[1:]:
+            rows[depth].sort(key=lambda it: sum(map(place, preds.get(it, []))) / len(preds[it]) if preds.get(it) else 0.5)
+        for depth in reversed(depths[:-1]):
+            def below(it):
+                targets = succs.get(it, [])
+                if not targets:
+                    return place(it)
+                return sum(place(t) + (frac - 0.5) / max(len(rows[level[t]]), 1) for t, frac in targets) / len(targets)
+            rows[depth].sort(key=below)
 
     out_items = {item_of(o) for o in outputs}
-    box_w, box_h, gap_x, gap_y = 130, 34, 24, 46
-    width = max(len(r) for r in rows.values()) * (box_w + gap_x) + gap_x
-    height = len(rows) * (box_h + gap_y) + gap_y + (24 if title else 0)
+    box_w, box_h, gap_x, gap_y, way_w = 130, 34, 24, 46, 16
+    widths = {it: way_w if isinstance(it, _Waypoint) else box_w for row in rows.values() for it in row}
+    row_width = {d: sum(widths[it] + gap_x for it in row) - gap_x for d, row in rows.items()}
+    width = max(row_width.values()) + 2 * gap_x
     top = 24 if title else 0
+    height = top + len(depths) * (box_h + gap_y) + gap_y / 2
     pos = {}
     for depth, row in rows.items():
-        offset = (width - len(row) * (box_w + gap_x) + gap_x) / 2
-        for k, it in enumerate(row):
-            pos[it] = (offset + k * (box_w + gap_x), top + gap_y / 2 + depth * (box_h + gap_y))
+        x = (width - row_width[depth]) / 2
+        for it in row:
+            pos[it] = (x, top + gap_y / 2 + depth * (box_h + gap_y))
+            x += widths[it] + gap_x
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
              f'font-family="monospace" font-size="12">',
+             f'<rect width="{width:.0f}" height="{height:.0f}" fill="white"/>',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     if title:
         parts.append(f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-weight="bold">{html.escape(title)}</text>')
-    for node in nodes:
-        x2, y2 = pos[node]
-        many = len(node.inputs) > 1
-        for k, inp in enumerate(node.inputs):
-            x1, y1 = pos[item_of(inp)]
-            sx, sy = x1 + box_w / 2, y1 + box_h
-            ex = x2 + box_w * (k + 1) / (len(node.inputs) + 1)
-            ey = y2
-            parts.append(f'<path d="M{sx:.0f},{sy:.0f} C{sx:.0f},{sy + gap_y / 2:.0f} {ex:.0f},{ey - gap_y / 2:.0f} '
-                         f'{ex:.0f},{ey:.0f}" fill="none" stroke="#555" marker-end="url(#arrow)"/>')
-            if many:
-                parts.append(f'<text x="{ex + 3:.0f}" y="{ey - 4:.0f}" font-size="9" fill="#777">{k}</text>')
+    for node, k, chain in edges:
+        src = chain[0]
+        points = [(pos[src][0] + widths[src] / 2, pos[src][1] + box_h)]
+        for waypoint in chain[1:-1]:
+            cx = pos[waypoint][0] + way_w / 2
+            points += [(cx, pos[waypoint][1]), (cx, pos[waypoint][1] + box_h)]
+        end_x = pos[node][0] + box_w * (k + 1) / (len(node.inputs) + 1)
+        points.append((end_x, pos[node][1]))
+        d = f"M{points[0][0]:.0f},{points[0][1]:.0f}"
+        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+            if x1 == x2:
+                d += f" L{x2:.0f},{y2:.0f}"
+            else:
+                mid = (y1 + y2) / 2
+                d += f" C{x1:.0f},{mid:.0f} {x2:.0f},{mid:.0f} {x2:.0f},{y2:.0f}"
+        parts.append(f'<path d="{d}" fill="none" stroke="#555" marker-end="url(#arrow)"/>')
+        if len(node.inputs) > 1:
+            parts.append(f'<text x="{end_x + 3:.0f}" y="{pos[node][1] - 4:.0f}" font-size="9" fill="#777">{k}</text>')
     for it in items:
         x, y = pos[it]
         if isinstance(it, Variable):
@@ -194,6 +231,10 @@ def draw(obj, title=None):
                      f'{html.escape(label)}</text>')
     parts.append("</svg>")
     return GraphPicture("\n".join(parts))
+
+
+class _Waypoint:
+    """Where an edge crosses a row it does not stop at."""
 
 
 def _op_label(node):

@@ -129,9 +129,19 @@ def _reduce(op_class, name):
     return reduce
 
 
-sum = _reduce(R.Sum, "sum")
-mean = _reduce(R.Mean, "mean")
-prod = _reduce(R.Prod, "prod")
+def _accumulating(reduce):
+    """``reduce`` with Theano's ``dtype=``: compute in (and return) that dtype, e.g.
+    T.mean(T.eq(a, b), dtype='floatX') for an accuracy."""
+    def with_dtype(x, axis=None, keepdims=False, dtype=None):
+        return reduce(x if dtype is None else cast(x, dtype), axis, keepdims)
+    with_dtype.__name__ = reduce.__name__
+    with_dtype.__doc__ = reduce.__doc__ + " ``dtype``: the dtype to compute in and return."
+    return with_dtype
+
+
+sum = _accumulating(_reduce(R.Sum, "sum"))
+mean = _accumulating(_reduce(R.Mean, "mean"))
+prod = _accumulating(_reduce(R.Prod, "prod"))
 max = _reduce(R.Max, "max")
 min = _reduce(R.Min, "min")
 argmax = _reduce(R.Argmax, "argmax")

@@ -118,12 +118,13 @@ def _pad(xp, a, pad_rows, pad_cols):
 
 
 _scratch = threading.local()
+# Patches are made and multiplied a few images at a time, so that the patch matrix (9 times
+# the images for 3x3 filters) stays in the processor's cache between its copy and its product.
+_CHUNK_BYTES = 4 << 20
 
 
 def _workspace(xp, shape, dtype):
-    """A per-thread buffer reused for the patch matrices. Fresh arrays this large (tens of MB)
-    are mapped from the operating system on every call, and touching their pages for the first
-    time costs as much as filling them; one buffer, grown on demand, avoids that."""
+    """A per-thread buffer reused for the patch matrices (so they aren't allocated per call)."""
     nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
     buffers = _scratch.__dict__.setdefault("buffers", {})
     buf = buffers.get(xp.__name__)
@@ -132,19 +133,24 @@ def _workspace(xp, shape, dtype):
     return buf[:nbytes].view(dtype).reshape(shape)
 
 
-def _im2col(xp, a, kr, kc, sr, sc):
-    """Patches of ``a`` (NHWC) as rows: (N * out_rows * out_cols, kr * kc * C), and (N, out_rows, out_cols).
+def _chunks(xp, a, kr, kc, sr, sc):
+    """Yield (first image, last image + 1, their patch matrix) over the batch ``a`` (NHWC).
 
-    The result lives in the shared workspace: use it before the next call.
+    A patch matrix has one row per output pixel and kr * kc * C columns, (i, j, channel)
+    ordered. It lives in the workspace: use it before asking for the next one.
     """
     n, h, w, c = a.shape
     rows, cols = (h - kr) // sr + 1, (w - kc) // sc + 1
+    row_bytes = rows * cols * kr * kc * c * a.dtype.itemsize
+    step = n if xp.__name__ != "numpy" else max(1, min(n, _CHUNK_BYTES // max(row_bytes, 1)))
     s0, s1, s2, s3 = a.strides
-    patches = xp.lib.stride_tricks.as_strided(
-        a, (n, rows, cols, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3))
-    out = _workspace(xp, (n, rows, cols, kr, kc, c), a.dtype)
-    out[...] = patches
-    return out.reshape(n * rows * cols, kr * kc * c), (n, rows, cols)
+    for b in range(0, n, step):
+        e = min(n, b + step)
+        patches = xp.lib.stride_tricks.as_strided(
+            a[b:e], (e - b, rows, cols, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3))
+        out = _workspace(xp, patches.shape, a.dtype)
+        out[...] = patches
+        yield b, e, out.reshape((e - b) * rows * cols, kr * kc * c)
 
 
 def _kernel(w, flip):
@@ -156,8 +162,11 @@ def _correlate(xp, a, kernel, stride):
     """Valid cross-correlation of ``a`` (NHWC) with ``kernel`` (F, C, kr, kc): NHWC result."""
     f, c, kr, kc = kernel.shape
     matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0)).reshape(kr * kc * c, f)
-    cols, (n, rows, ncols) = _im2col(xp, a, kr, kc, *stride)
-    return xp.matmul(cols, matrix).reshape(n, rows, ncols, f)
+    n, h, w, _ = a.shape
+    out = xp.empty((n, (h - kr) // stride[0] + 1, (w - kc) // stride[1] + 1, f), dtype=a.dtype)
+    for b, e, patches in _chunks(xp, a, kr, kc, *stride):
+        xp.matmul(patches, matrix, out=out[b:e].reshape(patches.shape[0], f))
+    return out
 
 
 def _describe(x):
@@ -341,13 +350,16 @@ class Conv2dGradWeights(_ConvBase):
         kr, kc = like.shape[2], like.shape[3]
         pads = padding(self.border_mode, kr, kc)
         a = _pad(xp, _nhwc(xp, x), *pads)
-        cols, (n, rows, ncols) = _im2col(xp, a, kr, kc, *self.subsample)
         g = _nhwc(xp, gy)
-        if g.shape[1:3] != (rows, ncols):
+        n, f, c = x.shape[0], g.shape[3], x.shape[1]
+        rows, cols = (a.shape[1] - kr) // self.subsample[0] + 1, (a.shape[2] - kc) // self.subsample[1] + 1
+        if g.shape[:3] != (n, rows, cols):
             raise ValueError(f"{self.name}: the output gradient has shape {tuple(gy.shape)}, but the convolution "
-                             f"of an input of shape {tuple(x.shape)} gives {rows}x{ncols} maps")
-        f, c = g.shape[3], x.shape[1]
-        gk = xp.matmul(cols.T, g.reshape(n * rows * ncols, f))  # (kr * kc * C, F)
+                             f"of an input of shape {tuple(x.shape)} gives {rows}x{cols} maps")
+        gk = None
+        for b, e, patches in _chunks(xp, a, kr, kc, *self.subsample):
+            part = xp.matmul(patches.T, g[b:e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
+            gk = part if gk is None else xp.add(gk, part, out=gk)
         gk = gk.reshape(kr, kc, c, f).transpose(3, 2, 0, 1)
         return xp.ascontiguousarray(_kernel(gk, self.filter_flip))
 
