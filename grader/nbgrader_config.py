@@ -56,7 +56,7 @@ _autograde.insert(_autograde.index(LimitOutput) + 1, LimitOutputBytes)
 c.Autograde.autograde_preprocessors = _autograde
 c.LimitOutputBytes.max_bytes = max_output_bytes()
 
-# A learner who deletes a test cell gets it back, and is graded on it.
+# A test cell the learner deleted is put back and run (nbgrader would give it 0 whatever the answer).
 c.OverwriteCells.add_missing_cells = True
 
 # Feedback never shows hidden tests: neither their source nor their tracebacks.

@@ -17,6 +17,18 @@ from .rewrites import rewrite_graph
 
 __version__ = "0.1.0"
 
+_SUBMODULES = {"layers", "init", "nonlinearities", "objectives", "updates", "regularization", "random",
+               "datasets", "course", "plotting", "printing", "gradient", "graph", "rewrites", "backend"}
+
+
+def __getattr__(name):
+    """``th.layers``, ``th.updates``... without importing each first (as ``lasagne.layers`` works)."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def rewrite(outputs):
     """What compilation makes of ``outputs`` (a variable or a list): the rewritten graph."""

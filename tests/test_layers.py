@@ -1,6 +1,5 @@
 """Layers and network helpers: shapes, parameters, train vs deterministic behaviour, saving."""
 import importlib.util
-import warnings
 
 import numpy as np
 import pytest
@@ -393,6 +392,49 @@ def test_batch_norm_helper_moves_bias_and_nonlinearity():
     out = th.function([x], layers.get_output(top, x))(xv)
     h = xv @ dense.W.get_value()
     np.testing.assert_allclose(out, np.tanh((h - h.mean(0)) / np.sqrt(h.var(0) + 1e-4)), rtol=1e-4, atol=1e-4)
+
+
+def test_one_function_with_training_and_deterministic_outputs_updates_once():
+    bn, _, _ = _bn_setup()
+    x = bn.input_layer.input_var
+    both = th.function([x], [layers.get_output(bn), layers.get_output(bn, deterministic=True)])
+    xv = np.array([[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]], np.float32)
+    train_out, test_out = both(xv)
+    np.testing.assert_allclose(test_out, xv, rtol=1e-6)     # averages read before the update
+    np.testing.assert_allclose(bn.mean.get_value(), 0.1 * xv.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(train_out, [[-1, -1, -1], [1, 1, 1]], atol=1e-3)
+
+
+def test_batch_norm_network_trains_and_evaluates_with_running_averages():
+    from minitheano import objectives, updates
+    from minitheano.datasets import iterate_minibatches, make_toy_digits
+
+    set_seed(8)
+    X, y = make_toy_digits(1200, seed=4, flatten=True)
+    x, t = T.matrix("x"), T.ivector("t")
+    net = layers.InputLayer((None, 784), input_var=x)
+    net = layers.batch_norm(layers.DenseLayer(net, 64))
+    net = layers.DenseLayer(net, 10, nonlinearity=nonlinearities.softmax)
+    loss = objectives.categorical_crossentropy(layers.get_output(net), t).mean()
+    train_fn = th.function([x, t], loss,
+                           updates=updates.adam(loss, layers.get_all_params(net, trainable=True), 0.01))
+    acc_fn = th.function([x, t], objectives.categorical_accuracy(layers.get_output(net, deterministic=True), t).mean())
+    bn = layers.get_all_layers(net)[2]
+    for _ in range(3):
+        for xb, yb in iterate_minibatches(X[:1000], y[:1000], 50, shuffle=True, rng=0):
+            train_fn(xb, yb)
+    assert np.abs(bn.mean.get_value()).max() > 0.1 and not np.allclose(bn.inv_std.get_value(), 1)
+    assert acc_fn(X[1000:], y[1000:]) > 0.9
+
+
+def test_gaussian_noise_layer():
+    set_seed(9)
+    x = T.matrix("x")
+    noise = layers.GaussianNoiseLayer(layers.InputLayer((None, 1000), input_var=x), sigma=0.5)
+    xv = np.full((50, 1000), 3.0, np.float32)
+    out = th.function([x], layers.get_output(noise))(xv)
+    assert abs(out.mean() - 3.0) < 0.01 and abs((out - 3.0).std() - 0.5) < 0.01
+    np.testing.assert_array_equal(th.function([x], layers.get_output(noise, deterministic=True))(xv), xv)
 
 
 # Saving and loading ----------------------------------------------------------------------------

@@ -138,9 +138,110 @@ WRONG_ANSWERS = {
         ],
         "gd_step": [
             # + instead of -: gradient ascent
-            "g = th.grad(loss, w)\nstep = th.function([], loss, updates={w: w + eta * g})",
+            "def make_step(loss, w, eta):\n"
+            "    g = th.grad(loss, w)\n"
+            "    return th.function([], loss, updates={w: w + eta * g})",
             # the learning rate forgotten
-            "g = th.grad(loss, w)\nstep = th.function([], loss, updates={w: w - g})",
+            "def make_step(loss, w, eta):\n"
+            "    g = th.grad(loss, w)\n"
+            "    return th.function([], loss, updates={w: w - g})",
+            # the notebook's globals used instead of the arguments (right only for the notebook's loss)
+            "def make_step(loss_, w_, eta_):\n"
+            "    g = th.grad(loss, w)\n"
+            "    return th.function([], loss, updates={w: w - eta * g})",
+        ],
+    },
+    "03_mlp_mnist": {
+        "training_loss": [
+            # crossentropies summed over the batch instead of averaged
+            "def training_loss(net, y):\n"
+            "    prediction = layers.get_output(net)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).sum()\n"
+            "    return loss",
+            # the deterministic output (dropout off) used for the training loss
+            "def training_loss(net, y):\n"
+            "    prediction = layers.get_output(net, deterministic=True)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    return loss",
+        ],
+        "sgd_updates": [
+            # + instead of -: gradient ascent
+            "def sgd_updates(loss, params, learning_rate):\n"
+            "    grads = th.grad(loss, params)\n"
+            "    upd = {p: p + learning_rate * g for p, g in zip(params, grads)}\n"
+            "    return upd",
+            # only the first parameter is updated
+            "def sgd_updates(loss, params, learning_rate):\n"
+            "    grads = th.grad(loss, params)\n"
+            "    upd = {params[0]: params[0] - learning_rate * grads[0]}\n"
+            "    return upd",
+        ],
+        "compile_train_fn": [
+            # the updates forgotten: the function computes the loss but never trains
+            "def compile_train_fn(X, y, loss, upd):\n"
+            "    train_fn = th.function([X, y], loss)\n"
+            "    return train_fn",
+        ],
+        "compile_val_fn": [
+            # the training-mode output (with dropout) used for validation
+            "def compile_val_fn(net, X, y):\n"
+            "    prediction = layers.get_output(net)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    accuracy = T.mean(T.eq(T.argmax(prediction, axis=1), y))\n"
+            "    return th.function([X, y], [loss, accuracy])",
+            # argmax over the examples instead of over the classes
+            "def compile_val_fn(net, X, y):\n"
+            "    prediction = layers.get_output(net, deterministic=True)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    accuracy = T.mean(T.eq(T.argmax(prediction, axis=0), y))\n"
+            "    return th.function([X, y], [loss, accuracy])",
+        ],
+    },
+    "04_overfitting": {
+        "early_stopping": [
+            # stops at the right time but keeps the parameters of the last epoch, not the best
+            "def train_with_early_stopping(net, train_epoch, validate, max_epochs, patience):\n"
+            "    val_losses = []\n"
+            "    best_loss, best_epoch = float('inf'), 0\n"
+            "    for epoch in range(1, max_epochs + 1):\n"
+            "        train_epoch()\n"
+            "        val_losses.append(float(validate()))\n"
+            "        if val_losses[-1] < best_loss:\n"
+            "            best_loss, best_epoch = val_losses[-1], epoch\n"
+            "        elif epoch - best_epoch >= patience:\n"
+            "            break\n"
+            "    return val_losses, best_epoch",
+            # references to the shared variables kept instead of copies of their values
+            "def train_with_early_stopping(net, train_epoch, validate, max_epochs, patience):\n"
+            "    val_losses = []\n"
+            "    best_loss, best_epoch = float('inf'), 0\n"
+            "    best_params = layers.get_all_params(net)\n"
+            "    for epoch in range(1, max_epochs + 1):\n"
+            "        train_epoch()\n"
+            "        val_losses.append(float(validate()))\n"
+            "        if val_losses[-1] < best_loss:\n"
+            "            best_loss, best_epoch = val_losses[-1], epoch\n"
+            "            best_params = layers.get_all_params(net)\n"
+            "        elif epoch - best_epoch >= patience:\n"
+            "            break\n"
+            "    layers.set_all_param_values(net, [p.get_value() for p in best_params])\n"
+            "    return val_losses, best_epoch",
+        ],
+        "weight_decay": [
+            # the biases penalised too
+            "def regularized_loss(net, y, weight_decay):\n"
+            "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
+            "    penalty = sum(regularization.l2(p) for p in layers.get_all_params(net))\n"
+            "    return loss + weight_decay * penalty",
+            # the penalty subtracted
+            "def regularized_loss(net, y, weight_decay):\n"
+            "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
+            "    penalty = regularization.regularize_network_params(net, regularization.l2)\n"
+            "    return loss - weight_decay * penalty",
+        ],
+        "honest_estimate": [
+            # the best validation accuracy taken as the estimate
+            'honest_estimate = "a"',
         ],
     },
 }

@@ -71,7 +71,8 @@ class Function:
             exprs = clone_replace(exprs, self._check_givens(givens))
         update_pairs = list(zip([s for s, _ in update_pairs], exprs[len(self.outputs):]))
         exprs = exprs[:len(self.outputs)]
-        update_pairs += self._default_updates(exprs + [u for _, u in update_pairs], {s for s, _ in update_pairs})
+        update_pairs += self._check_updates(
+            self._default_updates(exprs + [u for _, u in update_pairs], {s for s, _ in update_pairs}))
         all_exprs = exprs + [u for _, u in update_pairs]
 
         self.graph_before = list(all_exprs)

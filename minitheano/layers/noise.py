@@ -1,6 +1,5 @@
 """Noise layers, active in training only: ``get_output(..., deterministic=True)`` makes them
 the identity. Their random streams advance on every call of the compiled function."""
-from .. import tensor as T
 from ..random import RandomStreams, get_rng
 from .base import Layer
 

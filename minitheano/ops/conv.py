@@ -137,20 +137,26 @@ def _chunks(xp, a, kr, kc, sr, sc):
     """Yield (first image, last image + 1, their patch matrix) over the batch ``a`` (NHWC).
 
     A patch matrix has one row per output pixel and kr * kc * C columns, (i, j, channel)
-    ordered. It lives in the workspace: use it before asking for the next one.
+    ordered. It is copied pixel by pixel (runs of kc * C values) or, when output rows are
+    the longer runs (few channels, as in a first layer), filter offset by filter offset and
+    returned transposed. It lives in the workspace: use it before asking for the next one.
     """
     n, h, w, c = a.shape
     rows, cols = (h - kr) // sr + 1, (w - kc) // sc + 1
     row_bytes = rows * cols * kr * kc * c * a.dtype.itemsize
     step = n if xp.__name__ != "numpy" else max(1, min(n, _CHUNK_BYTES // max(row_bytes, 1)))
+    by_offset = cols > kc * c
     s0, s1, s2, s3 = a.strides
     for b in range(0, n, step):
         e = min(n, b + step)
-        patches = xp.lib.stride_tricks.as_strided(
-            a[b:e], (e - b, rows, cols, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3))
-        out = _workspace(xp, patches.shape, a.dtype)
-        out[...] = patches
-        yield b, e, out.reshape((e - b) * rows * cols, kr * kc * c)
+        if by_offset:
+            shape, strides = (kr, kc, c, e - b, rows, cols), (s1, s2, s3, s0, s1 * sr, s2 * sc)
+        else:
+            shape, strides = (e - b, rows, cols, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3)
+        out = _workspace(xp, shape, a.dtype)
+        out[...] = xp.lib.stride_tricks.as_strided(a[b:e], shape, strides)
+        m = (e - b) * rows * cols
+        yield b, e, out.reshape(kr * kc * c, m).T if by_offset else out.reshape(m, kr * kc * c)
 
 
 def _kernel(w, flip):

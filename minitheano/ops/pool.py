@@ -142,15 +142,22 @@ def _max_pool(xp, geo, a):
 
 
 def _first_max_masks(xp, geo, padded, y):
-    """For each window offset: (index, mask of the windows whose first maximum is at that offset)."""
-    taken = None
-    for index in geo.offsets():
-        hit = padded[index] == y
-        if taken is None:
-            taken = hit
+    """For each window offset: (index, mask of the windows whose first maximum is at that offset).
+
+    The mask is one buffer overwritten at each step: use it before taking the next one.
+    """
+    offsets = list(geo.offsets())
+    hit = xp.empty(y.shape, dtype=bool)
+    taken = xp.empty(y.shape, dtype=bool) if len(offsets) > 1 else None
+    for k, index in enumerate(offsets):
+        xp.equal(padded[index], y, out=hit)
+        if k == 0:
+            if taken is not None:
+                taken[...] = hit
         else:
-            hit &= ~taken
-            taken |= hit
+            xp.greater(hit, taken, out=hit)  # hit and not taken
+            if k < len(offsets) - 1:
+                xp.logical_or(taken, hit, out=taken)
         yield index, hit
 
 
@@ -252,13 +259,17 @@ class MaxPoolGrad(_PoolBase):
         nhwc = _is_channels_last(x)
         a, y, gy, geo = _view(x, nhwc), _view(y, nhwc), _view(gy, nhwc), self._geometry(x)
         padded = geo.padded(xp, a, _lowest(a.dtype))
-        out = xp.zeros(padded.shape, dtype=gy.dtype)
-        zero = xp.zeros((), dtype=gy.dtype)
+        tiled = geo.stride == geo.ws  # every position in at most one window: plain writes
+        out = xp.empty(padded.shape, dtype=gy.dtype) if tiled else xp.zeros(padded.shape, dtype=gy.dtype)
+        if tiled:
+            (orows, ocols), (sr, sc) = geo.out, geo.stride
+            out[:, orows * sr:] = 0
+            out[:, :, ocols * sc:] = 0
         for index, hit in _first_max_masks(xp, geo, padded, y):
-            if geo.non_overlapping():
-                out[index] = xp.where(hit, gy, zero)
+            if tiled:
+                xp.multiply(hit, gy, out=out[index])
             else:
-                out[index] += xp.where(hit, gy, zero)
+                out[index] += hit * gy
         return _unview(geo.cropped(out), x, nhwc)
 
     def grad(self, node, grads):
@@ -283,7 +294,7 @@ class MaxPoolGradGrad(_PoolBase):
         gg = geo.padded(xp, gg, 0)
         out = xp.zeros(yv.shape, dtype=gg.dtype)
         for index, hit in _first_max_masks(xp, geo, padded, yv):
-            out = xp.where(hit, gg[index], out)
+            xp.copyto(out, gg[index], where=hit)
         return _unview(out, y, nhwc)
 
     def grad(self, node, grads):
