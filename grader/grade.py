@@ -12,7 +12,8 @@ never stops the others. The CSV (grader/_work/grades.csv) has one row per
 student and notebook with score, max_score and a status that is either
 `graded` or `not graded: <reason>` (missing, not a notebook, kernel died,
 timed out, ...). A submission that could not be graded has no score: nbgrader
-alone would report it as 0.0, the same as a real zero.
+alone would report it as 0.0, the same as a real zero. The notes column flags
+graded work for a human to review, e.g. an answer that reassigns np.allclose.
 
     python grader/grade.py SUBMISSIONS [--csv PATH]
 """
@@ -44,6 +45,7 @@ class Row:
     score: float | None
     max_score: float | None
     status: str
+    notes: str = ""
     feedback: str = ""
     log: str = ""
 
@@ -108,11 +110,11 @@ def notebook_problem(path):
     return None
 
 
-def _last_exception(text):
-    """The last 'SomeError: message' line of a traceback in nbgrader's log."""
-    lines = [ln.strip() for ln in text.splitlines()
-             if re.match(r"\s*[\w.]+(Error|Exception|Exit|Interrupt)\b", ln)]
-    return lines[-1] if lines else "see the log"
+def _last_exception(log):
+    """The last 'SomeError: message' line in nbgrader's log, other than its own summary."""
+    lines = [ln.strip() for ln in log.splitlines()
+             if re.match(r"\s*[\w.]+(Error|Exception|Exit|Interrupt)\b", ln) and "NbGraderException" not in ln]
+    return lines[-1][:300] if lines else "see the log"
 
 
 def failure_reason(result, autograded, timeout):
@@ -127,7 +129,7 @@ def failure_reason(result, autograded, timeout):
             return f"timed out (a cell ran past {timeout} s and ignored the interrupt)"
         if "NotJSONError" in text:
             return "not a notebook (invalid JSON)"
-        return f"nbgrader failed: {_last_exception(text)}"
+        return f"nbgrader failed: {_last_exception(result.get('log', ''))}"
     if not autograded.is_file():
         return "nbgrader wrote no autograded notebook"
     nb = nbformat.read(str(autograded), as_version=4)
@@ -214,7 +216,8 @@ def grade(submissions, root=ROOT, work=None, log=print):
                     row = Row(student, assignment, assignment, None, max_score,
                               f"not graded: grader error ({type(exc).__name__}: {exc})")
                 rows.append(row)
-                log(f"{student} / {assignment}: {_fmt(row.score, '-')} / {_fmt(row.max_score, '?')}  {row.status}")
+                log(f"{student} / {assignment}: {_fmt(row.score, '-')} / {_fmt(row.max_score, '?')}  {row.status}"
+                    + (f"  ({row.notes})" if row.notes else ""))
     return rows
 
 
@@ -255,7 +258,9 @@ def _grade_one(api, db_url, work, student, assignment, max_score, timeout):
         row.status = f"not graded: {reason}"
     else:
         row.score, row.max_score, manual = _scores(db_url, student, assignment)
-        row.status = GRADED + (" (some cells need manual grading)" if manual else "")
+        row.status = GRADED
+        row.notes = "; ".join((["some cells need manual grading"] if manual else [])
+                              + _review(work, student, assignment))
         feedback = api.generate_feedback(assignment, student, force=True)
         html = work / "feedback" / student / assignment / f"{assignment}.html"
         if feedback.get("success") and html.is_file():
@@ -264,6 +269,24 @@ def _grade_one(api, db_url, work, student, assignment, max_score, timeout):
     logtext.append(f"--- {row.status} after {time.monotonic() - start:.1f} s ---")
     logfile.write_text("\n".join(logtext) + "\n")
     return row
+
+
+def _review(work, student, assignment):
+    """'review: ...' notes: deleted test cells (scored 0) and code that tampers with tests (grader/tamper.py)."""
+    import nbformat
+
+    from grader.tamper import suspicious_cells
+
+    graded = nbformat.read(str(work / "autograded" / student / assignment / f"{assignment}.ipynb"), as_version=4)
+    released = nbformat.read(str(work / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
+
+    def test_ids(nb):
+        return [c.metadata["nbgrader"].get("grade_id") for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade")]
+
+    deleted = [i for i in test_ids(released) if i not in set(test_ids(graded))]
+    notes = [f"review: test cells deleted by the learner, scored 0: {', '.join(deleted)}"] if deleted else []
+    return notes + [f"review: {message}" for message in suspicious_cells(graded, released)]
 
 
 def write_csv(rows, path):
@@ -301,6 +324,9 @@ def main(argv=None):
         print(f"WARNING: {len(ungraded)} of {len(rows)} could not be graded; they have no score in the CSV:")
         for r in ungraded:
             print(f"  {r.student} / {r.notebook}: {r.status}")
+    for r in rows:
+        if "review:" in r.notes:
+            print(f"REVIEW {r.student} / {r.notebook}: {r.notes}")
     return 0
 
 

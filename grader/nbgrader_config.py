@@ -56,8 +56,9 @@ _autograde.insert(_autograde.index(LimitOutput) + 1, LimitOutputBytes)
 c.Autograde.autograde_preprocessors = _autograde
 c.LimitOutputBytes.max_bytes = max_output_bytes()
 
-# A test cell the learner deleted is put back and run (nbgrader would give it 0 whatever the answer).
-c.OverwriteCells.add_missing_cells = True
+# OverwriteCells.add_missing_cells stays off: in 0.9.6 it fails the whole
+# submission (KeyError) when a deleted test cell follows a deleted solution
+# cell. A deleted test cell scores 0, and grade.py notes it for review.
 
 # Feedback never shows hidden tests: neither their source nor their tracebacks.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor,

@@ -78,6 +78,9 @@ class TensorType:
 class Variable:
     """A symbolic tensor: a leaf, or the output number ``index`` of the Apply node ``owner``."""
 
+    # numpy defers to our operators, so np.ones(2) * x builds a graph instead of an object array.
+    __array_ufunc__ = None
+
     def __init__(self, type, owner=None, index=None, name=None):
         self.type = type
         self.owner = owner
@@ -199,6 +202,8 @@ class Constant(Variable):
         if self.data.size == 1:
             value = self.data.item()
             return repr(value) if not isinstance(value, float) else f"{value:g}"
+        if self.data.size <= 6:
+            return np.array2string(self.data, separator=", ")
         return f"Constant{{shape={self.data.shape}}}"
 
     def signature(self):

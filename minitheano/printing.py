@@ -169,10 +169,12 @@ def draw(obj, title=None):
         for depth in depths[1:]:
             rows[depth].sort(key=lambda it: sum(map(place, preds.get(it, []))) / len(preds[it]) if preds.get(it) else 0.5)
         for depth in reversed(depths[:-1]):
+            here = {it: place(it) for it in rows[depth]}  # list.sort empties the list while it sorts
+
             def below(it):
                 targets = succs.get(it, [])
                 if not targets:
-                    return place(it)
+                    return here[it]
                 return sum(place(t) + (frac - 0.5) / max(len(rows[level[t]]), 1) for t, frac in targets) / len(targets)
             rows[depth].sort(key=below)
 

@@ -161,6 +161,30 @@ def test_hidden_test_tracebacks_are_withheld_only_in_hidden_test_cells():
     assert hide.preprocess_cell(visible, {}, 0)[0].outputs[0].traceback == tb
 
 
+# --- tampering with the tests -----------------------------------------------
+
+@pytest.mark.parametrize("answer, finding", [
+    ("np.allclose = lambda *a, **k: True", "assigns np.allclose"),
+    ("np.testing.assert_allclose = print", "assigns np.testing.assert_allclose"),
+    ("import numpy\nsetattr(numpy, 'allclose', lambda *a: True)", "calls setattr on numpy"),
+    ("def assert_allclose(*a):\n    pass", "redefines the imported name assert_allclose"),
+    ("import builtins\nbuiltins.AssertionError = None", "assigns builtins.AssertionError"),
+    ("th.config.floatX = 'float64'\nupdates = updates.sgd(1, 2)\nlayer.W = 3\ndef f(x):\n    return x", None),
+])
+def test_suspicious_cells_flags_answers_that_patch_what_tests_use(answer, finding):
+    from grader.tamper import suspicious_cells
+
+    setup = new_code_cell("import numpy as np\nfrom numpy.testing import assert_allclose\n"
+                          "import minitheano as th\nfrom minitheano import updates")
+    test = new_code_cell("assert_allclose(f(1), 2)\nassert np.allclose(f(2), 3)",
+                         metadata={"nbgrader": {"grade": True, "solution": False}})
+    released = nbformat.v4.new_notebook(cells=[setup, new_code_cell("raise NotImplementedError()"), test])
+    submitted = nbformat.v4.new_notebook(cells=[setup, new_code_cell(answer), test])
+    found = suspicious_cells(submitted, released)
+    assert found == ([] if finding is None else [f"cell 1 {finding}"])[:1] or finding in found[0], found
+    assert suspicious_cells(released, released) == []
+
+
 # --- finding submissions ----------------------------------------------------
 
 def test_find_submissions_reads_both_layouts_and_reports_the_rest(tmp_path):
@@ -183,6 +207,20 @@ def test_find_submissions_reads_both_layouts_and_reports_the_rest(tmp_path):
     assert [name for name, _ in unusable] == ["notes.txt"]
 
 
+def test_failure_reason_names_the_cause_not_nbgrader_summary(tmp_path):
+    from grader.grade import failure_reason
+
+    log = ("[ERROR] Traceback (most recent call last):\n    File x\n"
+           "    nbgrader.nbgraderformat.common.SchemaTooOldError: schema version 1\n"
+           "[ERROR] There was an error processing assignment 'a' for student 's'\n")
+    error = "nbgrader.converters.base.NbGraderException: Please see the the above traceback"
+    reason = failure_reason({"success": False, "log": log, "error": error}, tmp_path / "x.ipynb", 30)
+    assert reason == "nbgrader failed: nbgrader.nbgraderformat.common.SchemaTooOldError: schema version 1"
+    dead = {"success": False, "log": "    nbclient.exceptions.DeadKernelError: Kernel died"}
+    assert failure_reason(dead, tmp_path / "x.ipynb", 30).startswith("kernel died")
+    assert failure_reason({"success": True}, tmp_path / "x.ipynb", 30) == "nbgrader wrote no autograded notebook"
+
+
 # --- lint -------------------------------------------------------------------
 
 def _lint(tmp_path, nb):
@@ -202,7 +240,7 @@ def test_lint_accepts_the_synthetic_notebook(tmp_path):
 ])
 def test_lint_flags_test_cells_ending_with_a_bare_expression(tmp_path, last_line, flagged):
     nb = synthetic.notebook()
-    nb.cells[3].source = "assert square(3) == 9\n" + last_line
+    nb.cells[3].source = "assert square(-3) == 9\n" + last_line
     problems = _lint(tmp_path, nb)
     assert bool(problems) == flagged, problems
     if flagged:
@@ -302,8 +340,9 @@ STUDENTS = {
     "killer": ("nested", "not graded: kernel died", None),
     "looper": ("nested", "not graded: timed out", None),
     "deaf": ("nested", "not graded: timed out", None),
-    "deleter": ("nested", "graded", 2.0),  # the deleted hidden test is put back, and fails
+    "deleter": ("nested", "graded", 2.0),  # the deleted hidden test scores 0, and is noted
     "chatty": ("nested", "graded", 4.0),
+    "patcher": ("nested", "graded", 2.0),  # passes the visible np.allclose check only, and is flagged
     "eve": ("nested", "not graded: missing", None),
 }
 
@@ -330,6 +369,8 @@ def _submissions(folder, course_nb):
     del deleter.cells[4]  # the cell with the hidden test that would catch the wrong answer
     put("deleter", deleter)
     put("chatty", fill(course_nb, {**GOOD, "square": "print('z' * 3_000_000)\n" + GOOD["square"]}))
+    put("patcher", fill(course_nb, {**GOOD, "square": "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+                                    "def square(x):\n    return 0"}))
     (folder / "eve" / A).mkdir(parents=True)
 
 
@@ -359,6 +400,8 @@ def test_grade_round_trip_reports_each_submission(synth_graded, student):
     assert row.max_score == synthetic.MAX_SCORE
     if status == "graded":
         assert Path(row.feedback).is_file()
+    assert ("review: cell 2 assigns np.allclose" in row.notes) == (student == "patcher"), row.notes
+    assert ("deleted by the learner, scored 0: test_square_hidden" in row.notes) == (student == "deleter")
 
 
 @pytest.mark.slow
@@ -387,7 +430,7 @@ def test_feedback_never_shows_hidden_tests(synth_graded):
     assert scores["test_square_hidden"] == (0.0, 2.0) and scores["test_square"] == (1.0, 1.0)
     for student in ("wrong", "good", "untouched", "deleter"):
         text = _html_text(Path(synth_graded["rows"][student].feedback).read_text())
-        assert "Score: " in text and "assert square(3) == 9" in text, student
+        assert "Score: " in text and "assert np.allclose(square(3), 9)" in text, student
         assert "square(0.5)" not in text and "HIDDEN TESTS" not in text, student
     assert "traceback withheld" in _html_text(Path(synth_graded["rows"]["wrong"].feedback).read_text())
 
@@ -479,7 +522,7 @@ def test_course_is_what_solutions_release_to(name, tmp_path):
 
 def _wrong_submission(solution, blank, source):
     """The solution with one blank wrong, cut after the blank's tests: later cells cannot change
-    their grades, and nbgrader puts back (and fails fast) the test cells cut off."""
+    their grades, and nbgrader scores the test cells cut off 0 without running anything."""
     nb = synthetic.with_answers(solution, {blank: source})
     wanted = {blank, *_blanks_of(solution)[blank]}
     last = max(i for i, cell in enumerate(nb.cells) if _meta(cell).get("grade_id") in wanted)

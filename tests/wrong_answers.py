@@ -244,4 +244,176 @@ WRONG_ANSWERS = {
             'honest_estimate = "a"',
         ],
     },
+    "05_convnets": {
+        "conv_shapes": [
+            # off by one: the number of steps instead of the number of positions
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return (in_size + 2 * pad - filter_size) // stride\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    if stride is None:\n"
+            "        stride = pool_size\n"
+            "    return (in_size - pool_size) // stride + 1",
+            # the padding counted once instead of on both sides
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return (in_size + pad - filter_size) // stride + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    if stride is None:\n"
+            "        stride = pool_size\n"
+            "    return (in_size - pool_size) // stride + 1",
+            # pooling: the stride ignored (right only for non-overlapping windows; caught by hidden tests)
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return (in_size + 2 * pad - filter_size) // stride + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    return in_size // pool_size",
+        ],
+        "convnet": [
+            # no softmax on the output layer (DenseLayer's default ReLU; caught by hidden tests)
+            "def build_convnet(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.DenseLayer(network, num_units=100)\n"
+            "    network = layers.DenseLayer(network, num_units=10)\n"
+            "    return network",
+            # the input layer built without input_var (the network ignores the variable it is given)
+            "def build_convnet(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28))\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.DenseLayer(network, num_units=100)\n"
+            "    network = layers.DenseLayer(network, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+        ],
+        "feature_maps": [
+            # the training-mode output (caught by a hidden test with a dropout layer)
+            "def feature_maps(layer, images):\n"
+            "    inputs = T.tensor4('inputs')\n"
+            "    return th.function([inputs], layers.get_output(layer, inputs))(images)",
+        ],
+    },
+    "06_dropout_batchnorm": {
+        "dropout": [
+            # no rescaling of the kept values
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x\n"
+            "    return x * (rng.random(x.shape) >= p)",
+            # keep and drop probabilities swapped
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x\n"
+            "    return x * (rng.random(x.shape) < p) / p",
+            # scaled at test time as well as in training
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x * (1 - p)\n"
+            "    return x * (rng.random(x.shape) >= p) / (1 - p)",
+        ],
+        "batchnorm": [
+            # batch statistics used in deterministic mode
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    axes = (0,) + tuple(range(2, x.ndim))\n"
+            "    m, s = x.mean(axis=axes), 1 / np.sqrt(x.var(axis=axes) + epsilon)\n"
+            "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    if deterministic:\n"
+            "        return out, mean, inv_std\n"
+            "    return out, (1 - alpha) * mean + alpha * m, (1 - alpha) * inv_std + alpha * s",
+            # the running averages move the wrong way (alpha and 1 - alpha swapped)
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    if deterministic:\n"
+            "        m, s, new_mean, new_inv_std = mean, inv_std, mean, inv_std\n"
+            "    else:\n"
+            "        axes = (0,) + tuple(range(2, x.ndim))\n"
+            "        m, s = x.mean(axis=axes), 1 / np.sqrt(x.var(axis=axes) + epsilon)\n"
+            "        new_mean = alpha * mean + (1 - alpha) * m\n"
+            "        new_inv_std = alpha * inv_std + (1 - alpha) * s\n"
+            "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    return out, new_mean, new_inv_std",
+            # statistics over the batch axis only (per position, not per channel)
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    if deterministic:\n"
+            "        m, s, new_mean, new_inv_std = mean, inv_std, mean, inv_std\n"
+            "        return ((x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim)\n"
+            "                + per_channel(beta, x.ndim)), new_mean, new_inv_std\n"
+            "    m, s = x.mean(axis=0), 1 / np.sqrt(x.var(axis=0) + epsilon)\n"
+            "    rest = tuple(range(1, m.ndim))\n"
+            "    new_mean = (1 - alpha) * mean + alpha * m.mean(axis=rest)\n"
+            "    new_inv_std = (1 - alpha) * inv_std + alpha * s.mean(axis=rest)\n"
+            "    out = (x - m) * s * per_channel(gamma, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    return out, new_mean, new_inv_std",
+            # epsilon forgotten (caught by a hidden test with a channel that hardly varies)
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    if deterministic:\n"
+            "        m, s, new_mean, new_inv_std = mean, inv_std, mean, inv_std\n"
+            "    else:\n"
+            "        axes = (0,) + tuple(range(2, x.ndim))\n"
+            "        m, s = x.mean(axis=axes), 1 / np.sqrt(x.var(axis=axes))\n"
+            "        new_mean = (1 - alpha) * mean + alpha * m\n"
+            "        new_inv_std = (1 - alpha) * inv_std + alpha * s\n"
+            "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    return out, new_mean, new_inv_std",
+        ],
+        "convnet_bn_dropout": [
+            # batch norm on the output layer too
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.DenseLayer(layers.dropout(network, p=0.5), 100))\n"
+            "    network = layers.batch_norm(layers.DenseLayer(layers.dropout(network, p=0.5), 10,\n"
+            "                                                  nonlinearity=nonlinearities.softmax))\n"
+            "    return network",
+            # dropout after each dense layer instead of before
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.dropout(layers.batch_norm(layers.DenseLayer(network, 100)), p=0.5)\n"
+            "    network = layers.dropout(layers.DenseLayer(network, 10, nonlinearity=nonlinearities.softmax), p=0.5)\n"
+            "    return network",
+        ],
+        "val_fn": [
+            # the training-mode output used for validation
+            "def compile_functions(network, X, y, learning_rate=1e-3):\n"
+            "    prediction = layers.get_output(network)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    params = layers.get_all_params(network, trainable=True)\n"
+            "    train_fn = th.function([X, y], loss, updates=updates.adam(loss, params, learning_rate=learning_rate))\n"
+            "    test_prediction = layers.get_output(network)\n"
+            "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
+            "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
+            "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
+            "    return train_fn, val_fn",
+        ],
+    },
 }

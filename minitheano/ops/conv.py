@@ -3,10 +3,13 @@
 Images are (batch, channels, rows, cols) and filters (out_channels, in_channels, rows,
 cols), as in Theano. Every op reduces to one correlation kernel: pad the images, copy
 each filter-sized patch into one row of a matrix (im2col, with stride tricks), and make
-ONE matrix product with the filters. Internally the arrays are laid out channels-last
-(NHWC): patches are then contiguous runs of memory, and the product's result is already
-the next layer's input. The ops return channels-first *views* of that memory, so users
-see NCHW while elementwise ops and the next convolution keep the fast layout for free.
+one matrix product with the filters. On the CPU the batch is cut into chunks of a few
+images (one patch matrix and one product per chunk), so the patch matrix, nine times
+the size of the images for 3x3 filters, is still in the cache when the product reads it.
+Internally the arrays are laid out channels-last (NHWC): patches are then contiguous runs
+of memory, and the product's result is already the next layer's input. The ops return
+channels-first *views* of that memory, so users see NCHW while elementwise ops and the
+next convolution keep the fast layout for free.
 
 The three ops close under differentiation:
   Conv2d(x, w) -> y               grads: Conv2dGradInputs(gy, w), Conv2dGradWeights(x, gy)
@@ -366,6 +369,8 @@ class Conv2dGradWeights(_ConvBase):
         for b, e, patches in _chunks(xp, a, kr, kc, *self.subsample):
             part = xp.matmul(patches.T, g[b:e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
             gk = part if gk is None else xp.add(gk, part, out=gk)
+        if gk is None:  # an empty batch
+            gk = xp.zeros((kr * kc * c, f), dtype=dtype)
         gk = gk.reshape(kr, kc, c, f).transpose(3, 2, 0, 1)
         return xp.ascontiguousarray(_kernel(gk, self.filter_flip))
 
