@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab course/01_expression_graphs/01_expression_graphs.ipynb
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) course/01_expression_graphs/01_expression_graphs.ipynb
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -43,6 +43,7 @@ c.CourseDirectory.db_url = f"sqlite:///{_ROOT}/{WORK}/gradebook.db"
 # grader/grade.py looks for to report the submission as "not graded: timed out".
 _timeout = cell_timeout()
 c.Execute.timeout = _timeout
+c.ExecutePreprocessor.timeout = _timeout  # the same for nbgrader's other executors (validate)
 c.Execute.interrupt_on_timeout = True
 c.Execute.error_on_timeout = {
     "ename": "CellTimeoutError",

@@ -18,7 +18,7 @@ rng = np.random.default_rng(1234)
 # unnoticed; 6 and 7 leave stride remainders, so some input rows get no gradient).
 X_VAL = rng.standard_normal((2, 2, 6, 7))
 W_VAL = rng.standard_normal((3, 2, 3, 2))
-BORDER_MODES = ["valid", "full", "half", 1, (2, 1)]
+BORDER_MODES = ["valid", "full", "half", 1, (3, 2)]  # (3, 2): more padding than filter - 1
 SUBSAMPLES = [(1, 1), (2, 2), (2, 1), (1, 3)]
 
 

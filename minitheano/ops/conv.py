@@ -17,7 +17,10 @@ The three ops close under differentiation:
   Conv2dGradWeights(x, gy) -> gw  grads: Conv2dGradInputs(gy, g), Conv2d(x, g)
 so a convolution can be differentiated any number of times.
 """
+import ctypes
+import itertools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -173,9 +176,69 @@ def _correlate(xp, a, kernel, stride):
     matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0)).reshape(kr * kc * c, f)
     n, h, w, _ = a.shape
     out = xp.empty((n, (h - kr) // stride[0] + 1, (w - kc) // stride[1] + 1, f), dtype=a.dtype)
-    for b, e, patches in _chunks(xp, a, kr, kc, *stride):
-        xp.matmul(patches, matrix, out=out[b:e].reshape(patches.shape[0], f))
+
+    def work(lo, hi):
+        for b, e, patches in _chunks(xp, a[lo:hi], kr, kc, *stride):
+            xp.matmul(patches, matrix, out=out[lo + b:lo + e].reshape(patches.shape[0], f))
+
+    _split_batch(xp, n, out.size * matrix.shape[0], work)
     return out
+
+
+# Several cores ------------------------------------------------------------------------------
+# Copying patches is single-threaded in numpy, and a BLAS library that splits every product
+# of the chunk loop over its threads synchronises them at each one (and stalls whenever the
+# machine is busy). So on the CPU the batch itself is split: each thread copies and multiplies
+# its share of the images with a single-threaded BLAS, and they meet once per op.
+
+_MIN_PARALLEL_FLOPS = 2e6
+_blas_threads = None
+_workers = None
+
+
+def _blas_thread_control():
+    """(get, set) for the thread count of the OpenBLAS library numpy uses; () if not found."""
+    global _blas_threads
+    if _blas_threads is None:
+        _blas_threads = ()
+        try:
+            with open("/proc/self/maps") as maps:
+                paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line})
+        except OSError:
+            paths = []
+        for path in paths:
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for prefix, suffix in itertools.product(("scipy_openblas", "openblas"), ("64_", "")):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and set_ is not None:
+                    _blas_threads = (get, set_)
+                    return _blas_threads
+    return _blas_threads
+
+
+def _split_batch(xp, n, flops, work):
+    """Run ``work(lo, hi)`` over images [0, n): in parts on as many threads as BLAS may use."""
+    control = _blas_thread_control() if xp.__name__ == "numpy" and flops >= _MIN_PARALLEL_FLOPS else ()
+    threads = min(control[0](), n) if control else 1
+    if threads < 2:
+        work(0, n)
+        return
+    global _workers
+    if _workers is None or _workers._max_workers < threads - 1:
+        _workers = ThreadPoolExecutor(threads - 1, thread_name_prefix="minitheano-conv")
+    bounds = [n * k // threads for k in range(threads + 1)]
+    control[1](1)
+    try:
+        futures = [_workers.submit(work, bounds[k], bounds[k + 1]) for k in range(1, threads)]
+        work(bounds[0], bounds[1])
+        for future in futures:
+            future.result()
+    finally:
+        control[1](threads)
 
 
 def _describe(x):
@@ -318,12 +381,20 @@ class Conv2dGradInputs(_ConvBase):
         if (lo_r, lo_c, sr, sc) == (0, 0, 1, 1) and (gr, gc) == (full_r, full_c):
             framed = g
         else:
-            framed = xp.zeros((n, full_r, full_c, f), dtype=dtype)
             r0, r1 = _inside(lo_r, sr, gr, full_r)
             c0, c1 = _inside(lo_c, sc, gc, full_c)
+            rows_at = slice(lo_r + r0 * sr, lo_r + (r1 - 1) * sr + 1, sr)
+            cols_at = slice(lo_c + c0 * sc, lo_c + (c1 - 1) * sc + 1, sc)
+            if (sr, sc) == (1, 1) and r1 > r0 and c1 > c0:  # zero only the frame
+                framed = xp.empty((n, full_r, full_c, f), dtype=dtype)
+                framed[:, :rows_at.start] = 0
+                framed[:, rows_at.stop:] = 0
+                framed[:, rows_at, :cols_at.start] = 0
+                framed[:, rows_at, cols_at.stop:] = 0
+            else:
+                framed = xp.zeros((n, full_r, full_c, f), dtype=dtype)
             if r1 > r0 and c1 > c0:
-                framed[:, lo_r + r0 * sr:lo_r + (r1 - 1) * sr + 1:sr, lo_c + c0 * sc:lo_c + (c1 - 1) * sc + 1:sc] = \
-                    g[:, r0:r1, c0:c1]
+                framed[:, rows_at, cols_at] = g[:, r0:r1, c0:c1]
         kernel = _kernel(w, self.filter_flip)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
         return _nchw(_correlate(xp, framed, kernel, (1, 1)))
 
@@ -365,12 +436,16 @@ class Conv2dGradWeights(_ConvBase):
         if g.shape[:3] != (n, rows, cols):
             raise ValueError(f"{self.name}: the output gradient has shape {tuple(gy.shape)}, but the convolution "
                              f"of an input of shape {tuple(x.shape)} gives {rows}x{cols} maps")
-        gk = None
-        for b, e, patches in _chunks(xp, a, kr, kc, *self.subsample):
-            part = xp.matmul(patches.T, g[b:e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
-            gk = part if gk is None else xp.add(gk, part, out=gk)
-        if gk is None:  # an empty batch
+        sums = {}
+
+        def work(lo, hi):
             gk = xp.zeros((kr * kc * c, f), dtype=dtype)
+            for b, e, patches in _chunks(xp, a[lo:hi], kr, kc, *self.subsample):
+                gk += xp.matmul(patches.T, g[lo + b:lo + e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
+            sums[lo] = gk
+
+        _split_batch(xp, n, 2 * n * rows * cols * kr * kc * c * f, work)
+        gk = sum(sums[lo] for lo in sorted(sums))
         gk = gk.reshape(kr, kc, c, f).transpose(3, 2, 0, 1)
         return xp.ascontiguousarray(_kernel(gk, self.filter_flip))
 
