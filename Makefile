@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # COURSE_MODE=fast runs the notebooks on a data subset with few epochs (CI); full is the default.
 COURSE_MODE ?= full
+# Grading runs the notebooks in fast mode: every check is the same in both modes.
+GRADE_MODE ?= fast
 SUBMISSIONS ?=
 
 .PHONY: lab test run data release grade bench clean help
@@ -41,7 +43,7 @@ release: $(STAMP)
 	$(PY) grader/release.py
 
 grade: $(STAMP)
-	$(PY) grader/grade.py $(SUBMISSIONS)
+	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(SUBMISSIONS)
 
 bench: $(STAMP)
 	$(PY) bench/run.py

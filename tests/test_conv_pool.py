@@ -164,6 +164,23 @@ def test_conv2d_runtime_errors():
         g(np.zeros((2, 2, 5, 5), "float32"), np.zeros((2, 2, 3, 3), "float32"))
 
 
+def test_conv2d_split_over_threads_matches(monkeypatch):
+    """Splitting the batch over threads (as on a multi-core CPU) gives the same values."""
+    x, w = T.tensor4("x"), T.tensor4("w")
+    y = conv2d(x, w, border_mode=(2, 1), subsample=(2, 1))
+    f = th.function([x, w], [y] + th.grad(T.sum(y ** 2), [x, w]))
+    xv = rng.standard_normal((7, 3, 9, 8)).astype("float32")
+    wv = rng.standard_normal((5, 3, 3, 2)).astype("float32")
+    monkeypatch.setattr(C, "_MIN_PARALLEL_FLOPS", float("inf"))
+    expected = f(xv, wv)
+    threads = []
+    monkeypatch.setattr(C, "_MIN_PARALLEL_FLOPS", 0)
+    monkeypatch.setattr(C, "_blas_thread_control", lambda: (lambda: 3, threads.append))
+    for got, want in zip(f(xv, wv), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    assert threads[:2] == [1, 3]  # BLAS kept to one thread while the parts run, then restored
+
+
 def test_conv2d_prints():
     x, w = T.tensor4("x"), T.tensor4("w")
     assert th.pp(conv2d(x, w)) == "conv2d(x, w)"
@@ -289,7 +306,6 @@ def test_max_pool_padding_never_wins():
 
 
 def test_pool_keeps_channels_last_memory_and_any_leading_axes():
-    x = T.tensor4("x")
     xv = rng.standard_normal((2, 4, 6, 6)).astype("float32")
     nhwc = np.ascontiguousarray(xv.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)  # NCHW view, NHWC memory
     op = P.Pool((2, 2), True, None, (0, 0), "max")
@@ -307,7 +323,6 @@ def test_pool_keeps_channels_last_memory_and_any_leading_axes():
     v3 = rng.standard_normal((3, 5, 7)).astype("float32")
     np.testing.assert_allclose(f(v3), reference_pool(v3, (2, 3), False, None, (0, 0), "max"))
     assert pool_2d(T.tensor3(shape=(3, 5, 7)), (2, 3), ignore_border=False).type.shape == (3, 3, 3)
-    del x
 
 
 def test_pool_errors():

@@ -19,6 +19,7 @@ so a convolution can be differentiated any number of times.
 """
 import ctypes
 import itertools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -223,22 +224,23 @@ def _blas_thread_control():
 def _split_batch(xp, n, flops, work):
     """Run ``work(lo, hi)`` over images [0, n): in parts on as many threads as BLAS may use."""
     control = _blas_thread_control() if xp.__name__ == "numpy" and flops >= _MIN_PARALLEL_FLOPS else ()
-    threads = min(control[0](), n) if control else 1
+    before = control[0]() if control else 1
+    threads = min(before, n)
     if threads < 2:
         work(0, n)
         return
     global _workers
-    if _workers is None or _workers._max_workers < threads - 1:
-        _workers = ThreadPoolExecutor(threads - 1, thread_name_prefix="minitheano-conv")
+    if _workers is None or _workers[0] != os.getpid() or _workers[1] < threads - 1:  # none yet, or forked
+        _workers = (os.getpid(), threads - 1, ThreadPoolExecutor(threads - 1, thread_name_prefix="minitheano"))
     bounds = [n * k // threads for k in range(threads + 1)]
     control[1](1)
     try:
-        futures = [_workers.submit(work, bounds[k], bounds[k + 1]) for k in range(1, threads)]
+        futures = [_workers[2].submit(work, bounds[k], bounds[k + 1]) for k in range(1, threads)]
         work(bounds[0], bounds[1])
         for future in futures:
             future.result()
     finally:
-        control[1](threads)
+        control[1](before)
 
 
 def _describe(x):

@@ -103,20 +103,17 @@ class _Windows:
         return a[:, pr:pr + rows, pc:pc + cols]
 
     def offsets(self):
-        """(i, j, index) for every position in a window, row-major: index selects that position
-        of every window from the padded array."""
+        """For every position in a window (row-major), the index that selects that position of
+        every window at once from the padded array."""
         (orows, ocols), (sr, sc) = self.out, self.stride
         for i in range(self.ws[0]):
             for j in range(self.ws[1]):
                 yield (slice(None), slice(i, i + (orows - 1) * sr + 1, sr), slice(j, j + (ocols - 1) * sc + 1, sc))
 
-    def non_overlapping(self):
-        return self.stride[0] >= self.ws[0] and self.stride[1] >= self.ws[1]
-
     def divisor(self, xp, mode, dtype):
         """(out_rows, out_cols, 1) window sizes for average pooling."""
         counts = []
-        for n, w, s, p, o, e in zip(self.size, self.ws, self.stride, self.pad, self.out, self.extent):
+        for n, w, s, p, o in zip(self.size, self.ws, self.stride, self.pad, self.out):
             start = np.arange(o) * s
             lo, hi = (p, p + n) if mode == "average_exc_pad" else (0, n + 2 * p)
             counts.append(np.minimum(start + w, hi) - np.maximum(start, lo))
