@@ -17,11 +17,7 @@ The three ops close under differentiation:
   Conv2dGradWeights(x, gy) -> gw  grads: Conv2dGradInputs(gy, g), Conv2d(x, g)
 so a convolution can be differentiated any number of times.
 """
-import ctypes
-import itertools
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -46,7 +42,7 @@ def _pair(value, what):
 
 
 def _check_border_mode(border_mode):
-    """``border_mode`` normalised: 'valid', 'full', 'half' or a pair of non-negative ints."""
+    """``border_mode`` normalised: 'valid' (also for 0), 'full', 'half' or a pair of non-negative ints."""
     if isinstance(border_mode, str):
         if border_mode not in ("valid", "full", "half"):
             raise ValueError(f"conv2d: border_mode must be 'valid', 'full', 'half', an int or a pair of ints, "
@@ -55,7 +51,7 @@ def _check_border_mode(border_mode):
     pad = _pair(border_mode, "conv2d: border_mode")
     if min(pad) < 0:
         raise ValueError(f"conv2d: border_mode padding must be non-negative, got {border_mode!r}")
-    return pad
+    return "valid" if pad == (0, 0) else pad
 
 
 def padding(border_mode, kernel_rows, kernel_cols):
@@ -126,8 +122,10 @@ def _pad(xp, a, pad_rows, pad_cols):
 
 _scratch = threading.local()
 # Patches are made and multiplied a few images at a time, so that the patch matrix (9 times
-# the images for 3x3 filters) stays in the processor's cache between its copy and its product.
-_CHUNK_BYTES = 4 << 20
+# the images for 3x3 filters) is still in the processor's cache when the product reads it.
+# 16 MB measured best on a 2-core machine, with one BLAS thread (against 1-64 MB) and with two
+# (larger products synchronise the BLAS threads less often).
+_CHUNK_BYTES = 16 << 20
 
 
 def _workspace(xp, shape, dtype):
@@ -177,70 +175,9 @@ def _correlate(xp, a, kernel, stride):
     matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0)).reshape(kr * kc * c, f)
     n, h, w, _ = a.shape
     out = xp.empty((n, (h - kr) // stride[0] + 1, (w - kc) // stride[1] + 1, f), dtype=a.dtype)
-
-    def work(lo, hi):
-        for b, e, patches in _chunks(xp, a[lo:hi], kr, kc, *stride):
-            xp.matmul(patches, matrix, out=out[lo + b:lo + e].reshape(patches.shape[0], f))
-
-    _split_batch(xp, n, out.size * matrix.shape[0], work)
+    for b, e, patches in _chunks(xp, a, kr, kc, *stride):
+        xp.matmul(patches, matrix, out=out[b:e].reshape(patches.shape[0], f))
     return out
-
-
-# Several cores ------------------------------------------------------------------------------
-# Copying patches is single-threaded in numpy, and a BLAS library that splits every product
-# of the chunk loop over its threads synchronises them at each one (and stalls whenever the
-# machine is busy). So on the CPU the batch itself is split: each thread copies and multiplies
-# its share of the images with a single-threaded BLAS, and they meet once per op.
-
-_MIN_PARALLEL_FLOPS = 2e6
-_blas_threads = None
-_workers = None
-
-
-def _blas_thread_control():
-    """(get, set) for the thread count of the OpenBLAS library numpy uses; () if not found."""
-    global _blas_threads
-    if _blas_threads is None:
-        _blas_threads = ()
-        try:
-            with open("/proc/self/maps") as maps:
-                paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line})
-        except OSError:
-            paths = []
-        for path in paths:
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for prefix, suffix in itertools.product(("scipy_openblas", "openblas"), ("64_", "")):
-                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    _blas_threads = (get, set_)
-                    return _blas_threads
-    return _blas_threads
-
-
-def _split_batch(xp, n, flops, work):
-    """Run ``work(lo, hi)`` over images [0, n): in parts on as many threads as BLAS may use."""
-    control = _blas_thread_control() if xp.__name__ == "numpy" and flops >= _MIN_PARALLEL_FLOPS else ()
-    before = control[0]() if control else 1
-    threads = min(before, n)
-    if threads < 2:
-        work(0, n)
-        return
-    global _workers
-    if _workers is None or _workers[0] != os.getpid() or _workers[1] < threads - 1:  # none yet, or forked
-        _workers = (os.getpid(), threads - 1, ThreadPoolExecutor(threads - 1, thread_name_prefix="minitheano"))
-    bounds = [n * k // threads for k in range(threads + 1)]
-    control[1](1)
-    try:
-        futures = [_workers[2].submit(work, bounds[k], bounds[k + 1]) for k in range(1, threads)]
-        work(bounds[0], bounds[1])
-        for future in futures:
-            future.result()
-    finally:
-        control[1](before)
 
 
 def _describe(x):
@@ -438,16 +375,9 @@ class Conv2dGradWeights(_ConvBase):
         if g.shape[:3] != (n, rows, cols):
             raise ValueError(f"{self.name}: the output gradient has shape {tuple(gy.shape)}, but the convolution "
                              f"of an input of shape {tuple(x.shape)} gives {rows}x{cols} maps")
-        sums = {}
-
-        def work(lo, hi):
-            gk = xp.zeros((kr * kc * c, f), dtype=dtype)
-            for b, e, patches in _chunks(xp, a[lo:hi], kr, kc, *self.subsample):
-                gk += xp.matmul(patches.T, g[lo + b:lo + e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
-            sums[lo] = gk
-
-        _split_batch(xp, n, 2 * n * rows * cols * kr * kc * c * f, work)
-        gk = sum(sums[lo] for lo in sorted(sums))
+        gk = xp.zeros((kr * kc * c, f), dtype=dtype)
+        for b, e, patches in _chunks(xp, a, kr, kc, *self.subsample):
+            gk += xp.matmul(patches.T, g[b:e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
         gk = gk.reshape(kr, kc, c, f).transpose(3, 2, 0, 1)
         return xp.ascontiguousarray(_kernel(gk, self.filter_flip))
 
