@@ -1,9 +1,33 @@
 """The one seam between the framework and an array library: numpy on CPU, cupy on GPU."""
+import os
+
 import numpy
 
 from .config import config
 
 _cupy = None
+
+
+def keep_freed_memory():
+    """Ask glibc to keep freed memory for reuse instead of returning it to the OS.
+
+    A training step frees and re-allocates the same large arrays every call; by default glibc
+    maps each fresh from the OS and the page faults cost as much as the arithmetic. No-op
+    where glibc is not the allocator.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+        libc.mallopt(m_trim_threshold, 1024 * 1024 * 1024)
+    except (OSError, AttributeError):
+        pass
+
+
+if os.environ.get("MINITHEANO_KEEP_MEMORY", "1") != "0":
+    keep_freed_memory()
 
 
 def xp():

@@ -333,8 +333,17 @@ class Relu(Elemwise):
     def impl(self, xp, a): return xp.maximum(a, 0)
     def grad(self, node, grads):
         x = node.inputs[0]
-        T = _T()
-        return [_float_or_none(grads[0] * T.cast(T.gt(x, 0), grads[0].dtype), x)]
+        return [ReluGrad()(x, grads[0]) if np.dtype(x.dtype).kind == "f" else None]
+
+
+class ReluGrad(Elemwise):
+    """``g`` where ``x > 0``, else 0: the gradient of relu in one pass instead of three."""
+    def output_dtype(self, x, g): return g
+    def impl(self, xp, x, g): return xp.where(x > 0, g, 0)
+    def grad(self, node, grads):
+        x, _ = node.inputs
+        return [None, _sum_to(ReluGrad()(x, grads[0]), node.inputs[1])]
+    def pp(self, node, args): return f"relu_grad({args[0]}, {args[1]})"
 
 
 class Clip(Elemwise):
@@ -434,8 +443,16 @@ class SumToShape(Op):
         lead = g.ndim - like.ndim
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(like.shape) if n == 1 and g.shape[lead + i] != 1)
-        out = g.sum(axis=axes, keepdims=True) if axes else g
-        return out.reshape(like.shape)
+        if not axes:
+            return g.reshape(like.shape)
+        kept = [a for a in range(g.ndim) if a not in axes]
+        if len(kept) == 1:
+            # One axis kept (a bias gradient): sum rows of a 2-d view when memory allows it, which
+            # is much faster than numpy's reduction over several strided axes.
+            moved = xp.moveaxis(g, kept[0], -1)
+            if moved.flags.c_contiguous:
+                return moved.reshape(-1, moved.shape[-1]).sum(axis=0).reshape(like.shape)
+        return g.sum(axis=axes, keepdims=True).reshape(like.shape)
 
     def grad(self, node, grads):
         g, _ = node.inputs
