@@ -93,17 +93,20 @@ def conv_forward(x, W):
     return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2), cols
 
 
-def conv_backward(g, x_shape, W, cols):
+def conv_backward(g, x_shape, W, cols, need_input_grad=True):
     n, c, h, w = x_shape
     f, _, kh, kw = W.shape
     ho, wo = g.shape[2:]
     g_flat = g.transpose(0, 2, 3, 1).reshape(-1, f)
     gW = (g_flat.T @ cols).reshape(W.shape)
-    gcols = (g_flat @ W.reshape(f, -1)).reshape(n, ho, wo, c, kh, kw)
+    if not need_input_grad:
+        return None, gW
+    # patches' gradients ordered (kh, kw, c) so each filter offset adds a slab contiguous in c
+    gcols = (g_flat @ W.transpose(0, 2, 3, 1).reshape(f, -1)).reshape(n, ho, wo, kh, kw, c)
     gx = np.zeros((n, h, w, c), F32)
     for i in range(kh):
         for j in range(kw):
-            gx[:, i:i + ho, j:j + wo, :] += gcols[:, :, :, :, i, j]
+            gx[:, i:i + ho, j:j + wo, :] += gcols[:, :, :, i, j, :]
     return gx.transpose(0, 3, 1, 2), gW
 
 
@@ -160,7 +163,7 @@ class ConvNet:
             _, x_shape, cols, out = entry
             g = g * (out > 0)
             gconvb[k] = g.sum(axis=(0, 2, 3))
-            g, gconvW[k] = conv_backward(g, x_shape, self.convW[k], cols)
+            g, gconvW[k] = conv_backward(g, x_shape, self.convW[k], cols, need_input_grad=k > 0)
             k -= 1
         self.opt.step(gconvW + gconvb + [gW0, gW1] + [gb0, gb1])
         return loss

@@ -9,8 +9,12 @@ against PyTorch (CPU) and PyTensor when they are installed. Every peer runs in t
 with the same thread count. BENCH_BATCHES=N times only the first N batches of each epoch
 (quick runs); PyTensor's ConvNet compiles for minutes, so it runs only with BENCH_PYTENSOR_CONV=1.
 """
+import json
 import os
+import subprocess
+import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -121,6 +125,7 @@ def pytensor_step(kind):
     from pytensor.tensor.random.utils import RandomStream
 
     pytensor.config.floatX = "float32"
+    warnings.simplefilter("ignore", FutureWarning)
     rng = np.random.default_rng(0)
     X, y = pt.tensor4("X"), pt.ivector("y")
 
@@ -171,30 +176,49 @@ def pytensor_step(kind):
     return fn, time.perf_counter() - start
 
 
-PEERS = [("minitheano", minitheano_step), ("numpy by hand", numpy_step), ("PyTorch CPU", torch_step),
-         ("PyTensor", pytensor_step)]
+PEERS = {"minitheano": minitheano_step, "numpy by hand": numpy_step, "PyTorch CPU": torch_step,
+         "PyTensor": pytensor_step}
+KINDS = {"mlp": ("MLP 784-500-300-10, dropout, RMSprop, batch 500", MLP_BATCH),
+         "cnn": ("ConvNet 16-16-pool-32-32-pool-100-10, momentum, batch 100", CNN_BATCH)}
+
+
+def measure(kind, peer):
+    """One peer's figures, as a JSON line (run in a process of its own, see ``run``)."""
+    X, y, source = load_data()
+    try:
+        step, compile_s = PEERS[peer](kind)
+    except ImportError as exc:
+        return {"status": "skipped", "note": str(exc).split("\n")[0][:70], "source": source}
+    except Exception as exc:  # a peer that breaks must not hide the others' figures
+        return {"status": "failed", "note": f"{type(exc).__name__}: {exc}"[:90], "source": source}
+    return {"status": "ok", "seconds": epoch_seconds(step, X, y, KINDS[kind][1]), "compile_s": compile_s,
+            "source": source}
 
 
 def run():
-    X, y, source = load_data()
-    print(f"\nOne epoch of {len(X)} training images ({source}), {threads()} thread(s)")
-    for kind, title, batch in (("mlp", "MLP 784-500-300-10, dropout, RMSprop, batch 500", MLP_BATCH),
-                               ("cnn", "ConvNet 16-16-pool-32-32-pool-100-10, momentum, batch 100", CNN_BATCH)):
-        rows, base = [], None
-        for name, make in PEERS:
-            try:
-                step, compile_s = make(kind)
-            except ImportError as exc:
-                rows.append([name, "skipped", "", "", str(exc).split("\n")[0][:60]])
+    """Each peer in a fresh process: one library's spinning BLAS threads must not slow the next."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), "
+          "each peer in its own process")
+    for kind, (title, _) in KINDS.items():
+        rows, base, source = [], None, ""
+        for peer in PEERS:
+            out = subprocess.run([sys.executable, "-m", "bench.training", kind, peer], cwd=root,
+                                 capture_output=True, text=True)
+            lines = out.stdout.strip().splitlines()
+            result = json.loads(lines[-1]) if out.returncode == 0 and lines else \
+                {"status": "failed", "note": (out.stderr.strip().splitlines() or ["?"])[-1][:90]}
+            source = result.get("source", source)
+            if result["status"] != "ok":
+                rows.append([peer, result["status"], "", "", result["note"]])
                 continue
-            except Exception as exc:  # a peer that breaks must not hide the others' figures
-                rows.append([name, "failed", "", "", f"{type(exc).__name__}: {exc}"[:80]])
-                continue
-            seconds = epoch_seconds(step, X, y, batch)
-            base = base or seconds
-            rows.append([name, seconds, base / seconds, compile_s, ""])
-        table(title, ["implementation", "s/epoch", "minitheano time / this", "compile s", "note"], rows)
+            base = base or result["seconds"]
+            rows.append([peer, result["seconds"], base / result["seconds"], result["compile_s"], ""])
+        table(f"{title} ({source})", ["implementation", "s/epoch", "minitheano time / this", "compile s", "note"], rows)
 
 
 if __name__ == "__main__":
-    run()
+    if len(sys.argv) == 3:
+        print(json.dumps(measure(sys.argv[1], sys.argv[2])))
+    else:
+        run()

@@ -404,11 +404,14 @@ WRONG_ANSWERS = {
         ],
         "val_fn": [
             # the training-mode output used for validation
-            "def compile_functions(network, X, y, learning_rate=1e-3):\n"
+            "def compile_functions(network, X, y, steps, learning_rate=1e-3, final_fraction=0.1):\n"
             "    prediction = layers.get_output(network)\n"
             "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
             "    params = layers.get_all_params(network, trainable=True)\n"
-            "    train_fn = th.function([X, y], loss, updates=updates.adam(loss, params, learning_rate=learning_rate))\n"
+            "    lr = th.shared(np.float32(learning_rate), name='learning_rate')\n"
+            "    train_updates = updates.adam(loss, params, learning_rate=lr)\n"
+            "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
+            "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
             "    test_prediction = layers.get_output(network)\n"
             "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
             "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
