@@ -78,12 +78,8 @@ def _need_2d(name, shape):
         raise RuntimeError(f"{name} needs a shape with at least 2 dims (fan-in and fan-out), got {shape}")
 
 
-class Glorot(Initializer):
-    """Glorot/Xavier: std = gain * sqrt(2 / ((fan_in + fan_out) * receptive field size)).
-
-    For a dense W (n_in, n_out) the fans are the two dims; for conv filters
-    (n_out, n_in, h, w) they are the first two dims times h*w (as in Lasagne).
-    """
+class _FanScaled(Initializer):
+    """Samples from ``initializer`` (Normal or Uniform) with a std computed from the shape's fans."""
 
     initializer = None
 
@@ -93,13 +89,25 @@ class Glorot(Initializer):
         self.gain = _gain(gain)
 
     def std(self, shape):
+        raise NotImplementedError
+
+    def sample(self, shape):
+        _need_2d(type(self).__name__, shape)
+        return self.initializer(std=self.std(shape)).sample(shape)
+
+
+class Glorot(_FanScaled):
+    """Glorot/Xavier: std = gain * sqrt(2 / ((fan_in + fan_out) * receptive field size)).
+
+    For a dense W (n_in, n_out) the fans are the two dims; for conv filters
+    (n_out, n_in, h, w) they are the first two dims times h*w (as in Lasagne).
+    """
+
+    def std(self, shape):
         _need_2d(type(self).__name__, shape)
         n1, n2 = shape[:2]
         receptive_field = int(np.prod(shape[2:]))
         return self.gain * np.sqrt(2.0 / ((n1 + n2) * receptive_field))
-
-    def sample(self, shape):
-        return self.initializer(std=self.std(shape)).sample(shape)
 
 
 class GlorotUniform(Glorot):
@@ -116,24 +124,14 @@ class GlorotNormal(Glorot):
         super().__init__(Normal, gain)
 
 
-class He(Initializer):
+class He(_FanScaled):
     """He/Kaiming: std = gain * sqrt(1 / fan_in); fan_in is shape[0] for a dense W
     (n_in, n_out) and prod(shape[1:]) for conv filters (n_out, n_in, h, w)."""
-
-    initializer = None
-
-    def __init__(self, initializer=None, gain=1.0):
-        if initializer is not None:
-            self.initializer = initializer
-        self.gain = _gain(gain)
 
     def std(self, shape):
         _need_2d(type(self).__name__, shape)
         fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
         return self.gain * np.sqrt(1.0 / fan_in)
-
-    def sample(self, shape):
-        return self.initializer(std=self.std(shape)).sample(shape)
 
 
 class HeNormal(He):
