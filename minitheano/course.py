@@ -101,6 +101,24 @@ class CheckFailed(AssertionError):
     """A visible check in a notebook failed; the message says what is wrong and how to look."""
 
 
+class NotFilledIn(CheckFailed):
+    """A check ran before the exercise above it was filled in."""
+
+
+def require(*names):
+    """Fail with one line, naming what is missing, when the exercise above has not defined ``names``.
+
+    Called first in every check, so an empty blank reads "not filled in yet", not a NameError.
+    """
+    namespace = sys._getframe(1).f_globals
+    missing = [name for name in names if name not in namespace]
+    if missing:
+        listed = ", ".join(missing)
+        raise NotFilledIn(f"The exercise above is not filled in yet: {listed} "
+                          f"{'is' if len(missing) == 1 else 'are'} not defined. Write your answer in "
+                          "place of `raise NotImplementedError()` and run that cell first.") from None
+
+
 def check(condition, message):
     if not condition:
         raise CheckFailed(message)
