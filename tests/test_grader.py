@@ -40,6 +40,7 @@ def _load(path):
 
 synthetic = _load(ROOT / "tests" / "grader_fixtures" / "synthetic.py")
 WRONG_ANSWERS = _load(ROOT / "tests" / "wrong_answers.py").WRONG_ANSWERS
+RIGHT_ANSWERS = _load(ROOT / "tests" / "right_answers.py").RIGHT_ANSWERS
 A = synthetic.ASSIGNMENT
 REAL = common.list_assignments(ROOT / "solutions")
 NO_REAL = pytest.mark.skip(reason="solutions/ has no NN_name/NN_name.ipynb notebooks yet")
@@ -544,6 +545,10 @@ def real_graded(tmp_path_factory):
                 student = _student_id("wrong", name, blank, k)
                 todo.append((student, _wrong_submission(solution, blank, source)))
                 students[(name, blank, k)] = student
+        right = RIGHT_ANSWERS.get(name, {})
+        for k in range(max((len(v) for v in right.values()), default=0)):
+            answers = {blank: sources[k] for blank, sources in right.items() if k < len(sources)}
+            todo.append((_student_id("right", name, k), synthetic.with_answers(solution, answers)))
         for student, nb in todo:
             path = subs / student / name / f"{name}.ipynb"
             path.parent.mkdir(parents=True)
@@ -561,6 +566,21 @@ def real_graded(tmp_path_factory):
 def test_solution_gets_full_marks(name, real_graded):
     row = real_graded["rows"][("solution", name)]
     assert row.status == "graded" and row.score == row.max_score > 0, row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _real_params(REAL))
+def test_right_answers_written_differently_get_full_marks(name, real_graded):
+    right = RIGHT_ANSWERS.get(name, {})
+    few = sorted(blank for blank in _blanks(name) if len(right.get(blank, [])) < 2)
+    assert not few, f"tests/right_answers.py: {name} needs two right answers for {few}"
+    for k in range(max(len(v) for v in right.values())):
+        student = _student_id("right", name, k)
+        row = real_graded["rows"][(student, name)]
+        scores = cell_scores(real_graded["db"], student, name)
+        lost = {t: s for t, s in scores.items() if (s[0] or 0) < s[1]}
+        assert row.status == "graded" and not lost, (f"right answers #{k} of {name} lose marks on {lost}: "
+                                                     f"{row}")
 
 
 @pytest.mark.slow
@@ -590,8 +610,9 @@ def test_wrong_answer_loses_marks_on_its_blank(name, blank, real_graded):
                             f"on tests {tests} (notebook total {row.score:g}/{row.max_score:g})")
 
 
-def test_wrong_answers_name_existing_blanks():
-    for name, blanks in WRONG_ANSWERS.items():
-        assert name in REAL, f"tests/wrong_answers.py: no solutions/{name}"
+@pytest.mark.parametrize("answers, file", [(WRONG_ANSWERS, "wrong_answers.py"), (RIGHT_ANSWERS, "right_answers.py")])
+def test_answer_files_name_existing_blanks(answers, file):
+    for name, blanks in answers.items():
+        assert name in REAL, f"tests/{file}: no solutions/{name}"
         unknown = set(blanks) - set(_blanks(name))
-        assert not unknown, f"tests/wrong_answers.py: {name} has no solution cells {sorted(unknown)}"
+        assert not unknown, f"tests/{file}: {name} has no solution cells {sorted(unknown)}"
