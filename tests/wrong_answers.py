@@ -260,14 +260,47 @@ WRONG_ANSWERS = {
             "    if stride is None:\n"
             "        stride = pool_size\n"
             "    return (in_size - pool_size) // stride + 1",
-            # pooling: the stride ignored (right only for non-overlapping windows; caught by hidden tests)
+            # pooling: the stride ignored (right only for non-overlapping windows)
             "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
             "    return (in_size + 2 * pad - filter_size) // stride + 1\n\n\n"
             "def pool_output_shape(in_size, pool_size, stride=None):\n"
             "    return in_size // pool_size",
+            # the stride ignored in the convolution
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return in_size + 2 * pad - filter_size + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    if stride is None:\n"
+            "        stride = pool_size\n"
+            "    return (in_size - pool_size) // stride + 1",
+            # rounded up: a last position that sticks out counted
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return -(-(in_size + 2 * pad - filter_size) // stride) + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    if stride is None:\n"
+            "        stride = pool_size\n"
+            "    return (in_size - pool_size) // stride + 1",
+            # true division: a float, and wrong when the stride does not divide
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return (in_size + 2 * pad - filter_size) / stride + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    if stride is None:\n"
+            "        stride = pool_size\n"
+            "    return (in_size - pool_size) // stride + 1",
+            # pooling: the stride argument ignored (windows always move by the pool size)
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return (in_size + 2 * pad - filter_size) // stride + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    return (in_size - pool_size) // pool_size + 1",
+            # pooling: in_size // stride when a stride is given
+            "def conv_output_shape(in_size, filter_size, stride=1, pad=0):\n"
+            "    return (in_size + 2 * pad - filter_size) // stride + 1\n\n\n"
+            "def pool_output_shape(in_size, pool_size, stride=None):\n"
+            "    if stride is None:\n"
+            "        stride = pool_size\n"
+            "    return in_size // stride",
         ],
         "convnet": [
-            # no softmax on the output layer (DenseLayer's default ReLU; caught by hidden tests)
+            # no softmax on the output layer (DenseLayer's default ReLU)
             "def build_convnet(input_var=None):\n"
             "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
             "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
@@ -291,12 +324,56 @@ WRONG_ANSWERS = {
             "    network = layers.DenseLayer(network, num_units=100)\n"
             "    network = layers.DenseLayer(network, num_units=10, nonlinearity=nonlinearities.softmax)\n"
             "    return network",
+            # linear hidden layers (nonlinearity=None everywhere but the output)
+            "def build_convnet(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3, nonlinearity=None)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3, nonlinearity=None)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3, nonlinearity=None)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3, nonlinearity=None)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.DenseLayer(network, num_units=100, nonlinearity=None)\n"
+            "    network = layers.DenseLayer(network, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+            # a sigmoid hidden dense layer (notebook 3's first network)
+            "def build_convnet(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3)\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.DenseLayer(network, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    network = layers.DenseLayer(network, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+            # 'same' padding in every convolution (the maps stay 28, 28, 14, 14, 7)
+            "def build_convnet(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3, pad='same')\n"
+            "    network = layers.Conv2DLayer(network, num_filters=16, filter_size=3, pad='same')\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3, pad='same')\n"
+            "    network = layers.Conv2DLayer(network, num_filters=32, filter_size=3, pad='same')\n"
+            "    network = layers.MaxPool2DLayer(network, pool_size=2)\n"
+            "    network = layers.DenseLayer(network, num_units=100)\n"
+            "    network = layers.DenseLayer(network, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
         ],
         "feature_maps": [
-            # the training-mode output (caught by a hidden test with a dropout layer)
+            # the training-mode output (a dropout layer in the check shows it)
             "def feature_maps(layer, images):\n"
             "    inputs = T.tensor4('inputs')\n"
             "    return th.function([inputs], layers.get_output(layer, inputs))(images)",
+            # the output built without `inputs` (it depends on the input layer's own variable)
+            "def feature_maps(layer, images):\n"
+            "    inputs = T.tensor4('inputs')\n"
+            "    return th.function([inputs], layers.get_output(layer, deterministic=True))(images)",
+            # the compiled function returned instead of its value
+            "def feature_maps(layer, images):\n"
+            "    inputs = T.tensor4('inputs')\n"
+            "    return th.function([inputs], layers.get_output(layer, inputs, deterministic=True))",
         ],
     },
     "06_dropout_batchnorm": {
@@ -361,7 +438,7 @@ WRONG_ANSWERS = {
             "    new_inv_std = (1 - alpha) * inv_std + alpha * s.mean(axis=rest)\n"
             "    out = (x - m) * s * per_channel(gamma, x.ndim) + per_channel(beta, x.ndim)\n"
             "    return out, new_mean, new_inv_std",
-            # epsilon forgotten (caught by a hidden test with a channel that hardly varies)
+            # epsilon forgotten (shown by a channel that hardly varies)
             "def per_channel(v, ndim):\n"
             "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
             "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
