@@ -79,5 +79,109 @@ RIGHT_ANSWERS = {
     },
     # ---- 06_dropout_batchnorm ----------------------------------------------------------------
     "06_dropout_batchnorm": {
+        "dropout": [
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x\n"
+            "    mask = rng.binomial(1, 1 - p, size=x.shape)\n"
+            "    return x * mask / (1 - p)",
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic or p == 0:\n"
+            "        return x.copy()\n"
+            "    return np.where(rng.random(np.shape(x)) < p, 0.0, x / (1.0 - p))",
+        ],
+        "batchnorm": [
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    rows = np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])       # one column per channel\n"
+            "    if deterministic:\n"
+            "        m, s = mean, inv_std\n"
+            "        new_mean, new_inv_std = mean.copy(), inv_std.copy()\n"
+            "    else:\n"
+            "        m = rows.mean(axis=0)\n"
+            "        s = 1.0 / np.sqrt(((rows - m) ** 2).mean(axis=0) + epsilon)\n"
+            "        new_mean = mean + alpha * (m - mean)\n"
+            "        new_inv_std = inv_std + alpha * (s - inv_std)\n"
+            "    shape = per_channel(m, x.ndim).shape\n"
+            "    out = gamma.reshape(shape) * (x - m.reshape(shape)) * s.reshape(shape) + beta.reshape(shape)\n"
+            "    return out, new_mean, new_inv_std",
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    out = np.empty_like(x)\n"
+            "    new_mean, new_inv_std = np.array(mean, copy=True), np.array(inv_std, copy=True)\n"
+            "    for c in range(x.shape[1]):\n"
+            "        xc = x[:, c]\n"
+            "        if deterministic:\n"
+            "            mu, istd = mean[c], inv_std[c]\n"
+            "        else:\n"
+            "            mu = xc.mean()\n"
+            "            istd = 1 / np.sqrt(xc.var() + epsilon)\n"
+            "            new_mean[c] = (1 - alpha) * mean[c] + alpha * mu\n"
+            "            new_inv_std[c] = (1 - alpha) * inv_std[c] + alpha * istd\n"
+            "        out[:, c] = gamma[c] * (xc - mu) * istd + beta[c]\n"
+            "    return out, new_mean, new_inv_std",
+        ],
+        "convnet_bn_dropout": [
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    net = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    for filters in (16, 32):\n"
+            "        for _ in range(2):\n"
+            "            net = layers.batch_norm(layers.Conv2DLayer(net, filters, 3, nonlinearity=T.nnet.relu))\n"
+            "        net = layers.MaxPool2DLayer(net, 2)\n"
+            "    net = layers.DropoutLayer(net, 0.5)\n"
+            "    net = layers.batch_norm(layers.DenseLayer(net, 100, nonlinearity=T.nnet.relu))\n"
+            "    net = layers.DropoutLayer(net, p=0.5, rescale=True)\n"
+            "    return layers.DenseLayer(net, 10, nonlinearity=T.nnet.softmax)",
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    def normalised(layer):\n"
+            "        return layers.NonlinearityLayer(layers.BatchNormLayer(layer), lambda x: T.maximum(0, x))\n\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = normalised(layers.Conv2DLayer(network, 16, 3, b=None, nonlinearity=None))\n"
+            "    network = normalised(layers.Conv2DLayer(network, 16, 3, b=None, nonlinearity=None))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = normalised(layers.Conv2DLayer(network, 32, 3, b=None, nonlinearity=None))\n"
+            "    network = normalised(layers.Conv2DLayer(network, 32, 3, b=None, nonlinearity=None))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.dropout(network, p=0.5)\n"
+            "    network = normalised(layers.DenseLayer(network, 100, b=None, nonlinearity=None))\n"
+            "    network = layers.dropout(network, p=0.5)\n"
+            "    network = layers.DenseLayer(network, 10, nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+        ],
+        "val_fn": [
+            "def compile_functions(network, X, y, steps, learning_rate=1e-3, final_fraction=0.1):\n"
+            "    prediction = layers.get_output(network)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    params = layers.get_all_params(network, trainable=True)\n"
+            "    lr = th.shared(np.float32(learning_rate), name='learning_rate')\n"
+            "    train_updates = updates.adam(loss, params, learning_rate=lr)\n"
+            "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
+            "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
+            "    test_prediction = layers.get_output(network, X, deterministic=True)\n"
+            "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
+            "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
+            "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
+            "    return train_fn, val_fn",
+            "def compile_functions(network, X, y, steps, learning_rate=1e-3, final_fraction=0.1):\n"
+            "    prediction = layers.get_output(network)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    params = layers.get_all_params(network, trainable=True)\n"
+            "    lr = th.shared(np.float32(learning_rate), name='learning_rate')\n"
+            "    train_updates = updates.adam(loss, params, learning_rate=lr)\n"
+            "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
+            "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
+            "    test_prediction = layers.get_output(network, deterministic=True, batch_norm_use_averages=True,\n"
+            "                                      batch_norm_update_averages=False)\n"
+            "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
+            "    test_acc = T.eq(T.argmax(test_prediction, axis=1), y).mean()\n"
+            "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
+            "    return train_fn, val_fn",
+        ],
     },
 }

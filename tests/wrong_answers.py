@@ -399,6 +399,32 @@ WRONG_ANSWERS = {
             "    if deterministic:\n"
             "        return x * (1 - p)\n"
             "    return x * (rng.random(x.shape) >= p) / (1 - p)",
+            # the mask not multiplied by x (right for an input of ones only)
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x\n"
+            "    return (rng.random(x.shape) >= p) / (1 - p)",
+            # one mask for every row: random numbers for one example only
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x\n"
+            "    return x * (rng.random(x.shape[1:]) >= p) / (1 - p)",
+            # numpy's global generator instead of rng
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    if deterministic:\n"
+            "        return x\n"
+            "    return x * (np.random.random(x.shape) >= p) / (1 - p)",
+            # deterministic mode ignored: values dropped at test time too
+            "def dropout(x, p=0.5, deterministic=False, rng=None):\n"
+            "    if rng is None:\n"
+            "        rng = np.random.default_rng()\n"
+            "    return x * (rng.random(x.shape) >= p) / (1 - p)",
         ],
         "batchnorm": [
             # batch statistics used in deterministic mode
@@ -451,6 +477,46 @@ WRONG_ANSWERS = {
             "        new_inv_std = (1 - alpha) * inv_std + alpha * s\n"
             "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
             "    return out, new_mean, new_inv_std",
+            # the axes of a 4-d input hard-coded: fails after a dense layer
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    if deterministic:\n"
+            "        m, s, new_mean, new_inv_std = mean, inv_std, mean, inv_std\n"
+            "    else:\n"
+            "        axes = (0, 2, 3)\n"
+            "        m, s = x.mean(axis=axes), 1 / np.sqrt(x.var(axis=axes) + epsilon)\n"
+            "        new_mean = (1 - alpha) * mean + alpha * m\n"
+            "        new_inv_std = (1 - alpha) * inv_std + alpha * s\n"
+            "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    return out, new_mean, new_inv_std",
+            # the running inv_std averaged with the standard deviation, not its inverse
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    if deterministic:\n"
+            "        m, s, new_mean, new_inv_std = mean, inv_std, mean, inv_std\n"
+            "    else:\n"
+            "        axes = (0,) + tuple(range(2, x.ndim))\n"
+            "        m, s = x.mean(axis=axes), 1 / np.sqrt(x.var(axis=axes) + epsilon)\n"
+            "        new_mean = (1 - alpha) * mean + alpha * m\n"
+            "        new_inv_std = (1 - alpha) * inv_std + alpha * np.sqrt(x.var(axis=axes) + epsilon)\n"
+            "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    return out, new_mean, new_inv_std",
+            # deterministic mode divides by inv_std (taken for a standard deviation)
+            "def per_channel(v, ndim):\n"
+            "    return np.reshape(v, (1, -1) + (1,) * (ndim - 2))\n\n\n"
+            "def batchnorm(x, gamma, beta, mean, inv_std, deterministic=False, alpha=0.1, epsilon=1e-4):\n"
+            "    if deterministic:\n"
+            "        out = (x - per_channel(mean, x.ndim)) / per_channel(inv_std, x.ndim) *"
+            " per_channel(gamma, x.ndim)\n"
+            "        return out + per_channel(beta, x.ndim), mean, inv_std\n"
+            "    axes = (0,) + tuple(range(2, x.ndim))\n"
+            "    m, s = x.mean(axis=axes), 1 / np.sqrt(x.var(axis=axes) + epsilon)\n"
+            "    new_mean = (1 - alpha) * mean + alpha * m\n"
+            "    new_inv_std = (1 - alpha) * inv_std + alpha * s\n"
+            "    out = (x - per_channel(m, x.ndim)) * per_channel(gamma * s, x.ndim) + per_channel(beta, x.ndim)\n"
+            "    return out, new_mean, new_inv_std",
         ],
         "convnet_bn_dropout": [
             # batch norm on the output layer too
@@ -478,6 +544,72 @@ WRONG_ANSWERS = {
             "    network = layers.dropout(layers.batch_norm(layers.DenseLayer(network, 100)), p=0.5)\n"
             "    network = layers.dropout(layers.DenseLayer(network, 10, nonlinearity=nonlinearities.softmax), p=0.5)\n"
             "    return network",
+            # p=0.9: the probability to keep taken for the one to drop
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.DenseLayer(layers.dropout(network, p=0.9), 100))\n"
+            "    network = layers.DenseLayer(layers.dropout(network, p=0.9), 10,"
+            " nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+            # a sigmoid hidden dense layer
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.DenseLayer(layers.dropout(network, p=0.5), 100,"
+            " nonlinearity=nonlinearities.sigmoid))\n"
+            "    network = layers.DenseLayer(layers.dropout(network, p=0.5), 10,"
+            " nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+            # dropout without rescaling
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.DenseLayer(layers.dropout(network, p=0.5, rescale=False), 100))\n"
+            "    network = layers.DenseLayer(layers.dropout(network, p=0.5, rescale=False), 10,"
+            " nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+            # linear convolutions (nonlinearity=None inside batch_norm)
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3, nonlinearity=None))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 16, 3, nonlinearity=None))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3, nonlinearity=None))\n"
+            "    network = layers.batch_norm(layers.Conv2DLayer(network, 32, 3, nonlinearity=None))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.batch_norm(layers.DenseLayer(layers.dropout(network, p=0.5), 100))\n"
+            "    network = layers.DenseLayer(layers.dropout(network, p=0.5), 10,"
+            " nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
+            # the ReLU applied before batch norm, by hand, and none after
+            "def build_convnet_bn_dropout(input_var=None):\n"
+            "    network = layers.InputLayer((None, 1, 28, 28), input_var=input_var)\n"
+            "    network = layers.BatchNormLayer(layers.Conv2DLayer(network, 16, 3, b=None))\n"
+            "    network = layers.BatchNormLayer(layers.Conv2DLayer(network, 16, 3, b=None))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.BatchNormLayer(layers.Conv2DLayer(network, 32, 3, b=None))\n"
+            "    network = layers.BatchNormLayer(layers.Conv2DLayer(network, 32, 3, b=None))\n"
+            "    network = layers.MaxPool2DLayer(network, 2)\n"
+            "    network = layers.BatchNormLayer(layers.DenseLayer(layers.dropout(network, p=0.5), 100, b=None))\n"
+            "    network = layers.DenseLayer(layers.dropout(network, p=0.5), 10,"
+            " nonlinearity=nonlinearities.softmax)\n"
+            "    return network",
         ],
         "val_fn": [
             # the training-mode output used for validation
@@ -490,6 +622,48 @@ WRONG_ANSWERS = {
             "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
             "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
             "    test_prediction = layers.get_output(network)\n"
+            "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
+            "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
+            "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
+            "    return train_fn, val_fn",
+            # deterministic for the training loss too: batch norm's averages never move
+            "def compile_functions(network, X, y, steps, learning_rate=1e-3, final_fraction=0.1):\n"
+            "    prediction = layers.get_output(network, deterministic=True)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    params = layers.get_all_params(network, trainable=True)\n"
+            "    lr = th.shared(np.float32(learning_rate), name='learning_rate')\n"
+            "    train_updates = updates.adam(loss, params, learning_rate=lr)\n"
+            "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
+            "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
+            "    test_prediction = layers.get_output(network, deterministic=True)\n"
+            "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
+            "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
+            "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
+            "    return train_fn, val_fn",
+            # deterministic, but with the batch statistics instead of the running averages
+            "def compile_functions(network, X, y, steps, learning_rate=1e-3, final_fraction=0.1):\n"
+            "    prediction = layers.get_output(network)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    params = layers.get_all_params(network, trainable=True)\n"
+            "    lr = th.shared(np.float32(learning_rate), name='learning_rate')\n"
+            "    train_updates = updates.adam(loss, params, learning_rate=lr)\n"
+            "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
+            "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
+            "    test_prediction = layers.get_output(network, deterministic=True, batch_norm_use_averages=False)\n"
+            "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
+            "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
+            "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
+            "    return train_fn, val_fn",
+            # only the averages left alone: dropout still on
+            "def compile_functions(network, X, y, steps, learning_rate=1e-3, final_fraction=0.1):\n"
+            "    prediction = layers.get_output(network)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    params = layers.get_all_params(network, trainable=True)\n"
+            "    lr = th.shared(np.float32(learning_rate), name='learning_rate')\n"
+            "    train_updates = updates.adam(loss, params, learning_rate=lr)\n"
+            "    train_updates[lr] = lr * np.float32(final_fraction ** (1 / steps))\n"
+            "    train_fn = th.function([X, y], loss, updates=train_updates)\n"
+            "    test_prediction = layers.get_output(network, batch_norm_update_averages=False)\n"
             "    test_loss = objectives.categorical_crossentropy(test_prediction, y).mean()\n"
             "    test_acc = T.mean(T.eq(T.argmax(test_prediction, axis=1), y))\n"
             "    val_fn = th.function([X, y], [test_loss, test_acc])\n"
