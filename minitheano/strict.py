@@ -6,14 +6,19 @@ to it, arithmetic with a numpy array), so the GPU path can be tested in CI. It i
 cupy in one way: ``float()``, ``int()``, ``bool()``, ``operator.index()`` and ``format()`` of a
 device array raise too, where cupy allows them on one element at the cost of a device
 synchronisation; library code fetches host values explicitly (``backend.to_host``, ``.get()``,
-``.item()``, ``.tolist()``). cupy-only APIs (``ElementwiseKernel``, ``RawKernel``, ``fuse``)
+``.item()``, ``.tolist()``). ``MINITHEANO_STRICT_SYNC=allow`` (or ``strict.allow_sync = True``)
+lets them through as cupy does, to tell what would fail on a GPU from what only synchronises.
+cupy-only APIs (``ElementwiseKernel``, ``RawKernel``, ``fuse``)
 are absent, so code that needs them must check for them.
 """
 import numbers
+import os
 import sys
 import types
 
 import numpy
+
+allow_sync = os.environ.get("MINITHEANO_STRICT_SYNC", "raise") == "allow"
 
 IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct "
             "a NumPy array explicitly (minitheano: backend.to_host).")
@@ -76,24 +81,29 @@ class ndarray:
         return NotImplemented
 
     def __bool__(self):
-        raise TypeError(SYNC.format("bool()"))
+        return bool(self._scalar("bool()"))
 
     def __float__(self):
-        raise TypeError(SYNC.format("float()"))
+        return float(self._scalar("float()"))
 
     def __int__(self):
-        raise TypeError(SYNC.format("int()"))
+        return int(self._scalar("int()"))
 
     def __complex__(self):
-        raise TypeError(SYNC.format("complex()"))
+        return complex(self._scalar("complex()"))
 
-    def __index__(self):
+    def __index__(self):  # cupy has none: an array is never an index
         raise TypeError(SYNC.format("Use as an index or length"))
 
     def __format__(self, spec):
-        if spec:
-            raise TypeError(SYNC.format(f"format(x, {spec!r})"))
-        return str(self)
+        return format(self._scalar(f"format(x, {spec!r})"), spec) if spec else str(self)
+
+    def _scalar(self, what):
+        if not allow_sync:
+            raise TypeError(SYNC.format(what))
+        if self._a.size != 1:
+            raise TypeError("only length-1 arrays can be converted to Python scalars")
+        return self._a.item()
 
     def __repr__(self):
         return repr(self._a)
@@ -129,7 +139,7 @@ class ndarray:
     def __iter__(self):
         if self._a.ndim == 0:
             raise TypeError("iteration over a 0-d array")
-        return (ndarray(self._a[i]) for i in range(len(self._a)))
+        return (_wrap(self._a[i]) for i in range(len(self._a)))
 
     def __getitem__(self, index):
         return _wrap(self._a[_index(index)])
