@@ -9,7 +9,7 @@ COURSE_MODE ?= full
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
 
-.PHONY: lab test run data release grade bench clean help
+.PHONY: lab test run data release grade bench gpu-check clean help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab"
@@ -19,6 +19,7 @@ help:
 	@echo "make release  regenerate course/ from solutions/ (instructors)"
 	@echo "make grade SUBMISSIONS=dir   autograde submissions, feedback and grades (instructors)"
 	@echo "make bench    run the benchmarks against peers"
+	@echo "make gpu-check  on a machine with an NVIDIA GPU: install cupy, GPU tests, epochs vs PyTorch CUDA, notebook 03"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+gpu-check: $(STAMP)
+	$(PY) bench/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) grader/_work .pytest_cache

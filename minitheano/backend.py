@@ -77,6 +77,11 @@ def asarray(value, dtype=None):
     return xp().asarray(value, dtype=dtype)
 
 
+def on_device(value):
+    """True for a cupy or strict array: numpy must not convert it implicitly (use ``to_host``)."""
+    return not isinstance(value, numpy.ndarray) and hasattr(value, "get") and hasattr(value, "dtype")
+
+
 def to_host(value):
     """A numpy array (or numpy scalar) from a numpy, cupy or strict array: the one explicit crossing."""
     if isinstance(value, numpy.ndarray) or numpy.isscalar(value):

@@ -210,3 +210,15 @@ def test_training_step_on_strict_equals_numpy(kind, tmp_path):
 def test_training_step_runs_where_cupy_would(kind, tmp_path):
     """Scalar syncs allowed, as cupy allows them: what would crash on a real GPU."""
     _same_as_numpy(kind, tmp_path, "allow")
+
+
+@pytest.mark.xfail(strict=True, reason=FINDINGS)
+def test_device_arrays_pass_as_inputs_and_shared_values(monkeypatch):
+    monkeypatch.setattr(th.config, "device", "strict")
+    x = th.tensor.vector("x")
+    W = th.shared(np.ones(3, "float32"), name="W")
+    W.set_value(strict.asarray(np.arange(3, dtype="float32")))
+    f = th.function([x], x * W)
+    np.testing.assert_array_equal(f(strict.asarray(np.full(3, 2, "float32"))), [0, 2, 4])
+    with pytest.raises(TypeError, match="dtype float32"):
+        f(strict.asarray(np.ones(3, "float64")))
