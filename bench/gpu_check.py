@@ -106,7 +106,8 @@ class Check:
         summary = re.findall(r"^=*\s*(\d+ \w+.*?) in [\d.]+s", out, re.MULTILINE)
         result = summary[-1] if summary else ("timed out" if code is None else last_line(out))
         failed = re.findall(r"^FAILED (\S+)", out, re.MULTILINE)
-        self.row(what, result if code in (0, 5) else f"FAIL: {result}", seconds, ", ".join(failed[:3]))
+        self.row(what, result if code in (0, 5) else f"FAIL: {result}", seconds,
+                 ", ".join(f.split("::")[-1] for f in failed[:3]))
 
     def notebook(self):
         env = {"COURSE_MODE": "fast", "MINITHEANO_DEVICE": self.device}
@@ -122,9 +123,10 @@ class Check:
         for kind, (title, _) in KINDS.items():
             base = None
             for library, device in peers:
-                cmd = [sys.executable, str(Path(__file__)), "--epoch", kind, "--library", library, "--device", device,
+                cmd = [sys.executable, str(Path(__file__)), "--epoch", kind, "--library", library,
                        "--batches", str(self.batches)]
-                code, out, seconds = self.run(cmd, EPOCH_BUDGET_S + 60, {"MINITHEANO_DEVICE": device})
+                env = {"MINITHEANO_DEVICE": device if library == "minitheano" else "cpu"}
+                code, out, seconds = self.run(cmd, EPOCH_BUDGET_S + 60, env)
                 lines = out.strip().splitlines()
                 try:
                     figures = json.loads(lines[-1]) if code == 0 else None

@@ -8,8 +8,8 @@ device array raise too, where cupy allows them on one element at the cost of a d
 synchronisation; library code fetches host values explicitly (``backend.to_host``, ``.get()``,
 ``.item()``, ``.tolist()``). ``MINITHEANO_STRICT_SYNC=allow`` (or ``strict.allow_sync = True``)
 lets them through as cupy does, to tell what would fail on a GPU from what only synchronises.
-cupy-only APIs (``ElementwiseKernel``, ``RawKernel``, ``fuse``)
-are absent, so code that needs them must check for them.
+cupy-only APIs (``ElementwiseKernel``, ``RawKernel``, ``fuse``) are absent, so code that needs them
+must check for them.
 """
 import numbers
 import os
@@ -36,8 +36,6 @@ _NOT_IN_CUPY = set("""
     sctypeDict setbufsize seterr seterrcall show_runtime spacing str_ strings test timedelta64 typecodes unstack
     vecdot vecmat void""".split())
 _NDARRAY_NOT_IN_CUPY = {"ctypes", "getfield", "resize", "setfield", "setflags", "to_device", "data", "flat"}
-# Functions that accept host data and copy it to the device.
-_FROM_HOST = {"array", "asarray", "asanyarray"}
 _SCALARS = (numbers.Number, numpy.generic)
 
 
