@@ -143,7 +143,10 @@ class ndarray:
         return _wrap(self._a[_index(index)])
 
     def __setitem__(self, index, value):
-        self._a[_index(index)] = _operand(value, "setitem", host_ok=False)
+        if isinstance(value, numpy.ndarray) and value.ndim:
+            raise ValueError("non-scalar numpy.ndarray cannot be used for fill (as in cupy): copy it to the device "
+                             "first (xp.asarray) or use .set()")
+        self._a[_index(index)] = _operand(value, "setitem")
 
     def __copy__(self):
         return ndarray(self._a.copy())
@@ -172,7 +175,7 @@ def _operand(value, what, host_ok=False):
     if type(value) is ndarray:
         return value._a
     if isinstance(value, numpy.ndarray):
-        if host_ok or (what == "setitem" and value.ndim == 0):
+        if host_ok or (what == "setitem" and value.ndim == 0):  # cupy's fill takes a 0-d numpy array
             return value
         raise _unsupported(value, what)
     if isinstance(value, (list, tuple)):
