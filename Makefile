@@ -9,11 +9,12 @@ COURSE_MODE ?= full
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
 
-.PHONY: lab test run data release grade bench gpu-check clean help
+.PHONY: lab test test-strict run data release grade bench gpu-check clean help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab"
 	@echo "make test     set up and run every test"
+	@echo "make test-strict  the framework tests and notebook 03 on the strict backend (the GPU path, no GPU)"
 	@echo "make run      execute the whole course headless (COURSE_MODE=fast for a quick run)"
 	@echo "make data     download, check and cache MNIST"
 	@echo "make release  regenerate course/ from solutions/ (instructors)"
@@ -33,6 +34,13 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The GPU path without a GPU: minitheano/strict.py stands in for cupy and refuses implicit host conversions.
+STRICT_TESTS := tests/test_ops.py tests/test_grad.py tests/test_function.py tests/test_layers.py \
+	tests/test_conv_pool.py tests/test_updates.py tests/test_objectives.py tests/test_random.py tests/test_rewrites.py
+test-strict: $(STAMP)
+	MINITHEANO_DEVICE=strict $(PY) -m pytest -q -m "not slow and not mnist" $(STRICT_TESTS)
+	COURSE_MODE=fast MINITHEANO_DEVICE=strict $(PY) grader/run_course.py 03_mlp_mnist
 
 run: $(STAMP)
 	COURSE_MODE=$(COURSE_MODE) $(PY) grader/run_course.py

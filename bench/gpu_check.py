@@ -42,8 +42,8 @@ def find_gpu():
         return None
     try:
         query = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
-                               capture_output=True, text=True, timeout=30)
-        banner = subprocess.run(["nvidia-smi"], capture_output=True, text=True, timeout=30)
+                               capture_output=True, text=True, timeout=30, check=False)
+        banner = subprocess.run(["nvidia-smi"], capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if query.returncode != 0 or not query.stdout.strip():
@@ -78,7 +78,7 @@ class Check:
         limit = max(1.0, min(limit, self.left()))
         start = time.perf_counter()
         try:
-            done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit,
+            done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit, check=False,
                                   env={**os.environ, **(env or {})})
             return done.returncode, done.stdout + done.stderr, time.perf_counter() - start
         except subprocess.TimeoutExpired as exc:
@@ -120,7 +120,7 @@ class Check:
 
     def epochs(self):
         peers = [("minitheano", self.device), ("minitheano", "cpu"), ("torch", "cuda")]
-        for kind, (title, _) in KINDS.items():
+        for kind in KINDS:
             base = None
             for library, device in peers:
                 cmd = [sys.executable, str(Path(__file__)), "--epoch", kind, "--library", library,
@@ -156,7 +156,7 @@ class Check:
 
 def cupy_version():
     out = subprocess.run([sys.executable, "-c", "import cupy; print(cupy.__version__)"], capture_output=True,
-                         text=True).stdout.strip()
+                         text=True, check=False).stdout.strip()
     return f"cupy {out}" if out else ""
 
 
@@ -181,7 +181,8 @@ def mnist_or_random():
 def minitheano_step(kind):
     import minitheano as th
     import minitheano.tensor as T
-    from minitheano import layers, nonlinearities as nl, objectives, updates
+    from minitheano import layers, objectives, updates
+    from minitheano import nonlinearities as nl
 
     th.random.set_seed(0)
     X, y = T.tensor4("X"), T.ivector("y")

@@ -270,14 +270,12 @@ def _attribute(module, source, name):
     if name.startswith("__") or name in _NOT_IN_CUPY:
         raise AttributeError(f"module 'cupy' has no attribute {name!r} (strict backend)")
     obj = getattr(source, name)
+    if isinstance(obj, types.ModuleType):  # the submodules cupy has are set below
+        raise AttributeError(f"module 'cupy' has no attribute {name!r} (strict backend)")
     if isinstance(obj, numpy.ufunc):
         obj = ufunc(obj)
-    elif isinstance(obj, (type, numpy.dtype, types.ModuleType)) or not callable(obj):
-        obj = _wrap(obj) if isinstance(obj, numpy.ndarray) else obj
-        if isinstance(obj, types.ModuleType):
-            raise AttributeError(f"module 'cupy' has no attribute {name!r} (strict backend)")
-    else:
-        obj = _function(obj, name, host_ok=False)
+    elif callable(obj) and not isinstance(obj, type):  # dtypes and scalar types stay numpy's, as in cupy
+        obj = _function(obj, name)
     setattr(module, name, obj)
     return obj
 

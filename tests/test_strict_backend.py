@@ -184,7 +184,7 @@ def _run(kind, device, tmp_path, sync="raise"):
     path = tmp_path / f"{kind}-{device}-{sync}.npz"
     env = {**os.environ, "MINITHEANO_DEVICE": device, "MINITHEANO_STRICT_SYNC": sync}
     done = subprocess.run([sys.executable, "-c", WORKER, kind, str(path)], env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return dict(np.load(path))
 
