@@ -223,3 +223,16 @@ def test_device_arrays_pass_as_inputs_and_shared_values(monkeypatch):
     np.testing.assert_array_equal(f(strict.asarray(np.full(3, 2, "float32"))), [0, 2, 4])
     with pytest.raises(TypeError, match="dtype float32"):
         f(strict.asarray(np.ones(3, "float64")))
+
+
+@pytest.mark.slow
+@pytest.mark.mnist
+@pytest.mark.xfail(strict=True, reason=FINDINGS)
+def test_notebook_03_runs_on_the_strict_backend(mnist):
+    """Notebook 03 (fast mode) end to end with every array on the stand-in device."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "grader/run_course.py", "03_mlp_mnist"], cwd=root, capture_output=True,
+                          text=True, timeout=900, check=False,
+                          env={**os.environ, "COURSE_MODE": "fast", "MINITHEANO_DEVICE": "strict"})
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "RESULT mlp_test_accuracy" in done.stdout
