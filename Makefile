@@ -9,16 +9,18 @@ COURSE_MODE ?= full
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
 
-.PHONY: lab test run data release grade bench clean help
+.PHONY: lab test test-strict run data release grade bench gpu-check clean help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab"
 	@echo "make test     set up and run every test"
+	@echo "make test-strict  the framework tests and notebook 03 on the strict backend (the GPU path, no GPU)"
 	@echo "make run      execute the whole course headless (COURSE_MODE=fast for a quick run)"
 	@echo "make data     download, check and cache MNIST"
 	@echo "make release  regenerate course/ from solutions/ (instructors)"
 	@echo "make grade SUBMISSIONS=dir   autograde submissions, feedback and grades (instructors)"
 	@echo "make bench    run the benchmarks against peers"
+	@echo "make gpu-check  on a machine with an NVIDIA GPU: install cupy, GPU tests, epochs vs PyTorch CUDA, notebook 03"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,13 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The GPU path without a GPU: minitheano/strict.py stands in for cupy and refuses implicit host conversions.
+STRICT_TESTS := tests/test_ops.py tests/test_grad.py tests/test_function.py tests/test_layers.py \
+	tests/test_conv_pool.py tests/test_updates.py tests/test_objectives.py tests/test_random.py tests/test_rewrites.py
+test-strict: $(STAMP)
+	MINITHEANO_DEVICE=strict $(PY) -m pytest -q -m "not slow and not mnist" $(STRICT_TESTS)
+	COURSE_MODE=fast MINITHEANO_DEVICE=strict $(PY) grader/run_course.py 03_mlp_mnist
 
 run: $(STAMP)
 	COURSE_MODE=$(COURSE_MODE) $(PY) grader/run_course.py
@@ -47,6 +56,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+gpu-check: $(STAMP)
+	$(PY) bench/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) grader/_work .pytest_cache

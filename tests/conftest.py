@@ -13,3 +13,9 @@ def mnist():
         return load_mnist()
     except MNISTUnavailable as err:
         pytest.skip(f"MNIST could not be acquired: {err}")
+
+
+def pytest_report_header(config):
+    """Which array backend the run uses (MINITHEANO_DEVICE: cpu, gpu, or strict, the stand-in for cupy)."""
+    from minitheano import config as th_config
+    return f"minitheano device: {th_config.device}"

@@ -47,3 +47,35 @@ def test_outputs_come_back_as_numpy(on_gpu):
     out = th.function([x], T.exp(x).sum())(np.ones(4, "float32"))
     assert isinstance(out, np.ndarray)
     np.testing.assert_allclose(out, 4 * np.e, rtol=1e-6)
+
+
+def _layers_step(kind):
+    from minitheano import layers, nonlinearities, objectives, updates
+    from minitheano.random import set_seed
+
+    set_seed(0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 1, 10, 10)).astype("float32")
+    net = l_in = layers.InputLayer((None, 1, 10, 10))
+    if kind == "dropout":
+        net = layers.DropoutLayer(layers.DenseLayer(net, 32, nonlinearity=nonlinearities.rectify), p=0.3)
+    else:
+        net = layers.MaxPool2DLayer(layers.Conv2DLayer(net, 4, 3), 2)
+    net = layers.DenseLayer(net, 5, nonlinearity=nonlinearities.softmax)
+    y = T.ivector("y")
+    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()
+    params = layers.get_all_params(net, trainable=True)
+    fn = th.function([l_in.input_var, y], loss, updates=updates.momentum(loss, params, 0.05))
+    losses = [fn(X, rng.integers(0, 5, 16).astype("int32")) for _ in range(3)]
+    return losses, [p.get_value() for p in params]
+
+
+@pytest.mark.parametrize("kind", ["dropout", "conv"])
+def test_layers_training_step_matches_cpu(on_gpu, kind):
+    """Dropout (shapes and random masks on the device) and conv/pool kernels, as the notebooks use them."""
+    gpu_losses, gpu_params = _layers_step(kind)
+    th.config.device = "cpu"
+    cpu_losses, cpu_params = _layers_step(kind)
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
+    for g, c in zip(gpu_params, cpu_params):
+        np.testing.assert_allclose(g, c, rtol=1e-3, atol=1e-5)
