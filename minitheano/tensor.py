@@ -7,6 +7,8 @@ from .config import config
 from .graph import Constant, TensorType, Variable, as_variable, constant, shared  # noqa: F401
 from .ops import elemwise as E
 from .ops import linalg, nnet as _nnet, reduce as R, shape as S, subtensor as ST
+from .ops.conv import conv2d
+from .ops.pool import pool_2d
 from .ops.reduce import normalize_axis
 
 ShapeError = E.ShapeError
@@ -321,7 +323,8 @@ class _Namespace:
 
 
 nnet = _Namespace(sigmoid=sigmoid, softmax=softmax, log_softmax=log_softmax, relu=relu, softplus=softplus,
-                  categorical_crossentropy=categorical_crossentropy, binary_crossentropy=binary_crossentropy)
+                  categorical_crossentropy=categorical_crossentropy, binary_crossentropy=binary_crossentropy,
+                  conv2d=conv2d, pool_2d=pool_2d)
 
 import builtins as _builtins  # noqa: E402
 

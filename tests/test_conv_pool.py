@@ -7,6 +7,7 @@ import pytest
 
 import minitheano as th
 import minitheano.tensor as T
+from minitheano.kernels import conv as K
 from minitheano.ops import conv as C
 from minitheano.ops import pool as P
 from minitheano.ops.conv import conv2d
@@ -181,8 +182,8 @@ def test_patch_matrices_stay_small(monkeypatch):
     xv = rng.standard_normal((100, 32, 14, 14)).astype("float32")
     wv = rng.standard_normal((32, 32, 3, 3)).astype("float32")
     results = f(xv, wv)
-    assert C._scratch.buffers["numpy"].nbytes <= C._CHUNK_BYTES
-    monkeypatch.setattr(C, "_CHUNK_BYTES", 1)  # one image at a time
+    assert K._scratch.buffers["numpy"].nbytes <= K._CHUNK_BYTES
+    monkeypatch.setattr(K, "_CHUNK_BYTES", 1)  # one image at a time
     for got, expected in zip(f(xv, wv), results):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
     np.testing.assert_allclose(results[0][:2], reference_conv(xv[:2], wv, "half", (1, 1), True), rtol=1e-4,
