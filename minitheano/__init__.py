@@ -9,7 +9,8 @@ updates, shared variables) with Lasagne-style layers, written from scratch on nu
 from . import tensor
 from .compile import ComputeError, Function, MissingInputError, UnusedInputError, function
 from .config import config
-from .gradient import DisconnectedInputError, GradientError, grad, verify_grad
+from .gradcheck import verify_grad
+from .gradient import DisconnectedInputError, GradientError, grad
 from .graph import Apply, Constant, Op, SharedVariable, TensorType, Variable, shared
 from .ops.elemwise import ShapeError
 from .printing import debugprint, draw, pp
@@ -18,7 +19,8 @@ from .rewrites import rewrite_graph
 __version__ = "0.1.0"
 
 _SUBMODULES = {"layers", "init", "nonlinearities", "objectives", "updates", "regularization", "random",
-               "datasets", "course", "plotting", "printing", "gradient", "graph", "rewrites", "backend"}
+               "datasets", "course", "plotting", "printing", "gradient", "graph", "rewrites", "backend",
+               "shapes", "kernels", "gradcheck"}
 
 
 def __getattr__(name):

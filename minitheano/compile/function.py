@@ -13,6 +13,7 @@ import numpy as np
 from .. import rewrites
 from ..backend import to_host, xp as array_module
 from ..config import config
+from ..tensor import TensorOperators
 from ..graph import Constant, SharedVariable, TensorType, Variable, as_variable, clone_replace, format_trace, graph_inputs, toposort
 
 MODES = ("FAST_RUN", "FAST_COMPILE")
@@ -49,6 +50,16 @@ def _as_pairs(updates):
             pass  # plain dicts keep insertion order in Python 3.7+
         return list(updates.items())
     return [tuple(pair) for pair in updates]
+
+
+def eval_variable(variable, inputs=None):
+    """Compile and compute ``variable``; ``inputs`` maps input variables to values (``x.eval()``)."""
+    inputs = inputs or {}
+    return function(list(inputs), variable)(*inputs.values())
+
+
+# ``x.eval()``: compiling sits above the tensor vocabulary, so compile gives variables this method.
+TensorOperators.eval = eval_variable
 
 
 class Function:

@@ -1,18 +1,20 @@
 """Batch normalisation (Ioffe & Szegedy 2015), as Lasagne's BatchNormLayer and batch_norm()."""
 from .. import init, nonlinearities
 from .. import tensor as T
-from ..graph import SharedVariable
+from ..graph import Variable
 from .base import Layer
+from .special import NonlinearityLayer
 
 
-class _SharedAlias(SharedVariable):
+class _SharedAlias(T.TensorSharedVariable):
     """A second variable for the value of ``target``: reading and updating one is reading and
     updating the other. Its ``default_update`` belongs to the alias only, so graphs that
     contain the alias update the running averages and graphs that contain only ``target``
     (deterministic outputs) do not."""
 
     def __init__(self, target):
-        self.type, self.owner, self.index, self.name = target.type, None, None, target.name
+        # The value is the target's (``container`` below), so SharedVariable's own storage is skipped.
+        Variable.__init__(self, target.type, name=target.name)
         self.default_update = None
         self.target = target
 
@@ -91,6 +93,5 @@ def batch_norm(layer, **kwargs):
     bn_name = kwargs.pop("name", None) or (layer.name and layer.name + "_bn")
     layer = BatchNormLayer(layer, name=bn_name, **kwargs)
     if nonlinearity is not None and nonlinearity is not nonlinearities.identity:
-        from .special import NonlinearityLayer
         layer = NonlinearityLayer(layer, nonlinearity, name=bn_name and bn_name + "_nonlin")
     return layer

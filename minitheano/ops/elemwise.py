@@ -9,17 +9,11 @@ import functools
 import numpy as np
 
 from ..config import config
-from ..graph import Apply, Op, TensorType, as_variable
+from ..graph import Apply, Op, TensorType, as_variable, constant
 
 
 class ShapeError(ValueError):
     """Shapes that cannot work together, found while building the graph."""
-
-
-def _T():
-    from .. import tensor
-
-    return tensor
 
 
 def upcast(*dtypes):
@@ -61,6 +55,10 @@ class Elemwise(Op):
     @property
     def name(self):
         return type(self).__name__.lower()
+
+    @property
+    def broadcasts(self):
+        return self.nin > 1
 
     def __str__(self):
         return self.name
@@ -144,35 +142,29 @@ class UnaryFloat(Elemwise):
         return dtype if np.dtype(dtype).kind == "f" else config.floatX
 
 
-def _sum_to(g, x):
-    """Gradient ``g`` of a broadcast result, summed back to the shape of input ``x``."""
-    if g.type.shape == x.type.shape and None not in x.type.shape:
-        return g
-    return SumToShape()(g, x)
-
-
-def _float_or_none(g, x):
-    return g if np.dtype(x.dtype).kind == "f" else None
-
-
 # Arithmetic -------------------------------------------------------------------------------
+# Each op class is followed by its user function (an instance: ``add(a, b)`` builds a node).
+# Gradients say only their own mathematics: ``grad`` (minitheano.gradient) sums a gradient back
+# to the shape of a broadcast input and drops the gradients of integer inputs.
 
 class Add(Elemwise):
     ufunc = "add"
     symbol = "+"
     def impl(self, xp, a, b): return a + b
-    def grad(self, node, grads):
-        (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g, x), x), _float_or_none(_sum_to(g, y), y)]
+    def grad(self, node, grads): return [grads[0], grads[0]]
+
+
+add = Add()
 
 
 class Sub(Elemwise):
     ufunc = "subtract"
     symbol = "-"
     def impl(self, xp, a, b): return a - b
-    def grad(self, node, grads):
-        (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g, x), x), _float_or_none(_sum_to(-g, y), y)]
+    def grad(self, node, grads): return [grads[0], -grads[0]]
+
+
+sub = Sub()
 
 
 class Mul(Elemwise):
@@ -181,7 +173,10 @@ class Mul(Elemwise):
     def impl(self, xp, a, b): return a * b
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g * y, x), x), _float_or_none(_sum_to(g * x, y), y)]
+        return [g * y, g * x]
+
+
+mul = Mul()
 
 
 class TrueDiv(Elemwise):
@@ -193,7 +188,10 @@ class TrueDiv(Elemwise):
     def impl(self, xp, a, b): return a / b
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g / y, x), x), _float_or_none(_sum_to(-g * x / (y * y), y), y)]
+        return [g / y, -g * x / (y * y)]
+
+
+true_div = TrueDiv()
 
 
 class FloorDiv(Elemwise):
@@ -202,10 +200,16 @@ class FloorDiv(Elemwise):
     def grad(self, node, grads): return [None, None]
 
 
+floor_div = FloorDiv()
+
+
 class Mod(Elemwise):
     symbol = "%"
     def impl(self, xp, a, b): return a % b
     def grad(self, node, grads): return [None, None]
+
+
+mod = Mod()
 
 
 class Pow(Elemwise):
@@ -214,10 +218,11 @@ class Pow(Elemwise):
     def impl(self, xp, a, b): return a ** b
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
-        gx = _sum_to(g * y * x ** (y - 1), x)
-        gy = _sum_to(g * node.outputs[0] * T.log(x), y) if np.dtype(y.dtype).kind == "f" else None
-        return [_float_or_none(gx, x), gy]
+        gy = g * node.outputs[0] * log(x) if np.dtype(y.dtype).kind == "f" else None
+        return [g * y * x ** (y - 1), gy]
+
+
+pow = Pow()
 
 
 class Maximum(Elemwise):
@@ -225,9 +230,10 @@ class Maximum(Elemwise):
     def impl(self, xp, a, b): return xp.maximum(a, b)
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
-        return [_float_or_none(_sum_to(g * T.cast(T.ge(x, y), g.dtype), x), x),
-                _float_or_none(_sum_to(g * T.cast(T.lt(x, y), g.dtype), y), y)]
+        return [g * cast(ge(x, y), g.dtype), g * cast(lt(x, y), g.dtype)]
+
+
+maximum = Maximum()
 
 
 class Minimum(Elemwise):
@@ -235,23 +241,30 @@ class Minimum(Elemwise):
     def impl(self, xp, a, b): return xp.minimum(a, b)
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
-        return [_float_or_none(_sum_to(g * T.cast(T.le(x, y), g.dtype), x), x),
-                _float_or_none(_sum_to(g * T.cast(T.gt(x, y), g.dtype), y), y)]
+        return [g * cast(le(x, y), g.dtype), g * cast(gt(x, y), g.dtype)]
+
+
+minimum = Minimum()
 
 
 class Neg(Elemwise):
     ufunc = "negative"
     nin, symbol = 1, "-"
     def impl(self, xp, a): return -a
-    def grad(self, node, grads): return [_float_or_none(-grads[0], node.inputs[0])]
+    def grad(self, node, grads): return [-grads[0]]
+
+
+neg = Neg()
 
 
 class Abs(Elemwise):
     ufunc = "absolute"
     nin = 1
     def impl(self, xp, a): return xp.abs(a)
-    def grad(self, node, grads): return [_float_or_none(grads[0] * _T().sgn(node.inputs[0]), node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * sgn(node.inputs[0])]
+
+
+abs_ = Abs()
 
 
 class Sgn(Elemwise):
@@ -259,6 +272,9 @@ class Sgn(Elemwise):
     nin = 1
     def impl(self, xp, a): return xp.sign(a)
     def grad(self, node, grads): return [None]
+
+
+sgn = Sgn()
 
 
 # Functions --------------------------------------------------------------------------------
@@ -269,10 +285,16 @@ class Exp(UnaryFloat):
     def grad(self, node, grads): return [grads[0] * node.outputs[0]]
 
 
+exp = Exp()
+
+
 class Log(UnaryFloat):
     ufunc = "log"
     def impl(self, xp, a): return xp.log(a)
     def grad(self, node, grads): return [grads[0] / node.inputs[0]]
+
+
+log = Log()
 
 
 class Log1p(UnaryFloat):
@@ -281,29 +303,44 @@ class Log1p(UnaryFloat):
     def grad(self, node, grads): return [grads[0] / (1 + node.inputs[0])]
 
 
+log1p = Log1p()
+
+
 class Sqrt(UnaryFloat):
     ufunc = "sqrt"
     def impl(self, xp, a): return xp.sqrt(a)
     def grad(self, node, grads): return [grads[0] * 0.5 / node.outputs[0]]
 
 
+sqrt = Sqrt()
+
+
 class Square(Elemwise):
     ufunc = "square"
     nin = 1
     def impl(self, xp, a): return a * a
-    def grad(self, node, grads): return [_float_or_none(grads[0] * 2 * node.inputs[0], node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * 2 * node.inputs[0]]
+
+
+square = Square()
 
 
 class Sin(UnaryFloat):
     ufunc = "sin"
     def impl(self, xp, a): return xp.sin(a)
-    def grad(self, node, grads): return [grads[0] * _T().cos(node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * cos(node.inputs[0])]
+
+
+sin = Sin()
 
 
 class Cos(UnaryFloat):
     ufunc = "cos"
     def impl(self, xp, a): return xp.cos(a)
-    def grad(self, node, grads): return [-grads[0] * _T().sin(node.inputs[0])]
+    def grad(self, node, grads): return [-grads[0] * sin(node.inputs[0])]
+
+
+cos = Cos()
 
 
 class Sigmoid(UnaryFloat):
@@ -314,6 +351,9 @@ class Sigmoid(UnaryFloat):
         return [grads[0] * s * (1 - s)]
 
 
+sigmoid = Sigmoid()
+
+
 class Tanh(UnaryFloat):
     ufunc = "tanh"
     def impl(self, xp, a): return xp.tanh(a)
@@ -322,28 +362,36 @@ class Tanh(UnaryFloat):
         return [grads[0] * (1 - t * t)]
 
 
+tanh = Tanh()
+
+
 class Softplus(UnaryFloat):
     """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
     def impl(self, xp, a): return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
-    def grad(self, node, grads): return [grads[0] * _T().sigmoid(node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * sigmoid(node.inputs[0])]
+
+
+softplus = Softplus()
 
 
 class Relu(Elemwise):
     nin = 1
     def impl(self, xp, a): return xp.maximum(a, 0)
-    def grad(self, node, grads):
-        x = node.inputs[0]
-        return [ReluGrad()(x, grads[0]) if np.dtype(x.dtype).kind == "f" else None]
+    def grad(self, node, grads): return [relu_grad(node.inputs[0], grads[0])]
+
+
+relu = Relu()
 
 
 class ReluGrad(Elemwise):
     """``g`` where ``x > 0``, else 0: the gradient of relu in one pass instead of three."""
     def output_dtype(self, x, g): return g
     def impl(self, xp, x, g): return xp.where(x > 0, g, 0)
-    def grad(self, node, grads):
-        x, _ = node.inputs
-        return [None, _sum_to(ReluGrad()(x, grads[0]), node.inputs[1])]
+    def grad(self, node, grads): return [None, relu_grad(node.inputs[0], grads[0])]
     def pp(self, node, args): return f"relu_grad({args[0]}, {args[1]})"
+
+
+relu_grad = ReluGrad()
 
 
 class Clip(Elemwise):
@@ -351,9 +399,10 @@ class Clip(Elemwise):
     def impl(self, xp, a, lo, hi): return xp.clip(a, lo, hi)
     def grad(self, node, grads):
         x, lo, hi = node.inputs
-        T = _T()
-        inside = T.cast(T.ge(x, lo) & T.le(x, hi), grads[0].dtype)
-        return [_float_or_none(_sum_to(grads[0] * inside, x), x), None, None]
+        return [grads[0] * cast(ge(x, lo) & le(x, hi), grads[0].dtype), None, None]
+
+
+clip = Clip()
 
 
 # Comparisons and logic (integer results, no gradient) ---------------------------------------
@@ -395,17 +444,22 @@ class IsNan(Comparison):
     def impl(self, xp, a): return xp.isnan(a)
 
 
+lt, gt, le, ge, eq, neq = LT(), GT(), LE(), GE(), EQ(), NEQ()
+and_, or_, invert, isnan = And(), Or(), Invert(), IsNan()
+
+
 class Switch(Elemwise):
     """``switch(cond, a, b)``: a where cond is nonzero, else b."""
     nin = 3
     def output_dtype(self, c, a, b): return upcast(a, b)
     def impl(self, xp, c, a, b): return xp.where(c, a, b)
     def grad(self, node, grads):
-        (g,), (c, a, b) = grads, node.inputs
-        T = _T()
-        zero = T.zeros_like(g)
-        return [None, _float_or_none(_sum_to(T.switch(c, g, zero), a), a),
-                _float_or_none(_sum_to(T.switch(c, zero, g), b), b)]
+        (g,), c = grads, node.inputs[0]
+        zero = zeros_like(g)
+        return [None, switch(c, g, zero), switch(c, zero, g)]
+
+
+switch = Switch()
 
 
 class Cast(Elemwise):
@@ -424,12 +478,17 @@ class Cast(Elemwise):
 
     def grad(self, node, grads):
         x = node.inputs[0]
-        if np.dtype(x.dtype).kind != "f" or np.dtype(self.dtype).kind != "f":
-            return [None]
-        return [_T().cast(grads[0], x.dtype)]
+        return [cast(grads[0], x.dtype) if np.dtype(self.dtype).kind == "f" else None]
 
 
-# Broadcasting helpers used by gradients ------------------------------------------------------
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` ('floatX' means config.floatX)."""
+    x = as_variable(x)
+    dtype = config.floatX if dtype == "floatX" else np.dtype(dtype).name
+    return x if x.dtype == dtype else Cast(dtype)(x)
+
+
+# Broadcasting -------------------------------------------------------------------------------
 
 class SumToShape(Op):
     """``g`` summed over the axes along which ``like`` was broadcast (the gradient of broadcasting)."""
@@ -455,11 +514,20 @@ class SumToShape(Op):
         return g.sum(axis=axes, keepdims=True).reshape(like.shape)
 
     def grad(self, node, grads):
-        g, _ = node.inputs
-        return [BroadcastLike()(grads[0], g), None]
+        return [broadcast_like(grads[0], node.inputs[0]), None]
 
     def pp(self, node, args):
         return f"sum_to_shape({args[0]}, {args[1]})"
+
+
+sum_to_shape = SumToShape()
+
+
+def sum_to(g, like):
+    """``g`` summed back to the shape of ``like``: no node where static shapes show it is already."""
+    if g.type.shape == like.type.shape and None not in like.type.shape:
+        return g
+    return sum_to_shape(g, like)
 
 
 class BroadcastLike(Op):
@@ -475,8 +543,20 @@ class BroadcastLike(Op):
         return xp.broadcast_to(value, like.shape)
 
     def grad(self, node, grads):
-        value, _ = node.inputs
-        return [_float_or_none(SumToShape()(grads[0], value), value), None]
+        return [sum_to_shape(grads[0], node.inputs[0]), None]
 
     def pp(self, node, args):
         return f"fill({args[1]}, {args[0]})"
+
+
+broadcast_like = BroadcastLike()
+
+
+def zeros_like(x, dtype=None):
+    x = as_variable(x)
+    return broadcast_like(constant(0, dtype=dtype or x.dtype), x)
+
+
+def ones_like(x, dtype=None):
+    x = as_variable(x)
+    return broadcast_like(constant(1, dtype=dtype or x.dtype), x)

@@ -17,7 +17,7 @@ import numpy as np
 from ..graph import Apply, Op, TensorType, as_variable
 from ..kernels import pool as kernels
 from ..shapes import as_tuple, pool_output_length
-from .elemwise import ShapeError, _T
+from .elemwise import ShapeError, zeros_like
 
 MODES = ("max", "average_inc_pad", "average_exc_pad")
 
@@ -94,8 +94,6 @@ class Pool(_PoolBase):
 
     def grad(self, node, grads):
         (x,), (gy,) = node.inputs, grads
-        if np.dtype(x.dtype).kind != "f":
-            return [None]
         if self.mode == "max":
             return [MaxPoolGrad(**self._params())(x, node.outputs[0], gy)]
         return [AveragePoolGrad(**self._params())(x, gy)]
@@ -115,8 +113,7 @@ class MaxPoolGrad(_PoolBase):
 
     def grad(self, node, grads):
         (g,), (x, y, gy) = grads, node.inputs
-        T = _T()
-        return [T.zeros_like(x), T.zeros_like(y), MaxPoolGradGrad(**self._params())(x, y, g)]
+        return [zeros_like(x), zeros_like(y), MaxPoolGradGrad(**self._params())(x, y, g)]
 
 
 class MaxPoolGradGrad(_PoolBase):
@@ -133,8 +130,7 @@ class MaxPoolGradGrad(_PoolBase):
 
     def grad(self, node, grads):
         (g,), (x, y, gg) = grads, node.inputs
-        T = _T()
-        return [T.zeros_like(x), T.zeros_like(y), MaxPoolGrad(**self._params())(x, y, g)]
+        return [zeros_like(x), zeros_like(y), MaxPoolGrad(**self._params())(x, y, g)]
 
 
 class AveragePoolGrad(_PoolBase):

@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
+from ..config import config
 from ..graph import Apply, Constant, Op, TensorType, Variable, as_variable, constant
-from .elemwise import ShapeError, _T, upcast
+from .elemwise import ShapeError, cast, upcast, zeros_like
 
 
 class DimShuffle(Op):
@@ -58,6 +59,18 @@ class DimShuffle(Op):
         return f"{args[0]}.dimshuffle({', '.join(repr(p) for p in self.pattern)})"
 
 
+def dimshuffle(x, *pattern):
+    if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+        pattern = pattern[0]
+    return DimShuffle(pattern)(x)
+
+
+def transpose(x, axes=None):
+    x = as_variable(x)
+    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
+    return x if axes == tuple(range(x.ndim)) else DimShuffle(axes)(x)
+
+
 class Shape(Op):
     """The runtime shape of a tensor, as an int64 vector."""
 
@@ -74,7 +87,11 @@ class Shape(Op):
         return f"{args[0]}.shape"
 
 
-def _shape_vector(shape):
+def shape(x):
+    return Shape()(as_variable(x))
+
+
+def as_shape(shape):
     """A symbolic int64 vector from a tuple of ints / scalar variables, or a vector variable."""
     if isinstance(shape, Variable):
         if shape.ndim != 1:
@@ -83,7 +100,7 @@ def _shape_vector(shape):
     parts = [as_variable(s) for s in shape]
     if all(isinstance(p, Constant) for p in parts):
         return constant(np.array([int(p.data) for p in parts], dtype="int64"))
-    return _T().stack([_T().cast(p, "int64") for p in parts])
+    return stack([cast(p, "int64") for p in parts])
 
 
 def _static_dims(shape_var, n):
@@ -137,6 +154,16 @@ class Reshape(Op):
         return f"reshape({args[0]}, {args[1]})"
 
 
+def reshape(x, newshape, ndim=None):
+    """``x`` with shape ``newshape`` (a tuple of ints and scalar variables, one may be -1)."""
+    x = as_variable(x)
+    shape_var = as_shape(newshape if isinstance(newshape, (tuple, list, Variable)) else (newshape,))
+    ndim = ndim if ndim is not None else shape_var.type.shape[0]
+    if ndim is None:
+        raise ValueError("reshape with a symbolic shape vector needs ndim=")
+    return Reshape(int(ndim))(x, shape_var)
+
+
 class Flatten(Op):
     """Keep the first ``outdim - 1`` axes and merge the rest into one."""
 
@@ -161,6 +188,11 @@ class Flatten(Op):
 
     def pp(self, node, args):
         return f"flatten({args[0]}, {self.outdim})"
+
+
+def flatten(x, ndim=1):
+    """Keep the first ``ndim - 1`` axes, merge the rest (``x.flatten(2)`` gives a matrix)."""
+    return Flatten(ndim)(as_variable(x))
 
 
 class Join(Op):
@@ -207,6 +239,15 @@ class Join(Op):
         return f"concatenate([{', '.join(args)}], axis={self.axis})"
 
 
+def concatenate(tensors, axis=0):
+    return Join(axis)(*[as_variable(t) for t in tensors])
+
+
+def stack(tensors, axis=0):
+    tensors = [as_variable(t) for t in tensors]
+    return concatenate([dimshuffle(t, [*range(axis), "x", *range(axis, t.ndim)]) for t in tensors], axis)
+
+
 class JoinPart(Op):
     """The slice of ``g`` (a concatenation's gradient) that belongs to tensor number ``k``."""
 
@@ -227,7 +268,7 @@ class JoinPart(Op):
 
     def grad(self, node, grads):
         g, *tensors = node.inputs
-        parts = [grads[0] if i == self.k else _T().zeros_like(t) for i, t in enumerate(tensors)]
+        parts = [grads[0] if i == self.k else zeros_like(t) for i, t in enumerate(tensors)]
         return [Join(self.axis)(*parts)] + [None] * len(tensors)
 
 
@@ -262,6 +303,12 @@ class ARange(Op):
         return f"arange({args[1]})" if args[0] == "0" and args[2] == "1" else f"arange({', '.join(args)})"
 
 
+def arange(start, stop=None, step=1):
+    if stop is None:
+        start, stop = 0, start
+    return ARange()(as_variable(start), as_variable(stop), as_variable(step))
+
+
 class Alloc(Op):
     """A tensor of the given shape filled with ``value`` (a scalar)."""
 
@@ -286,3 +333,19 @@ class Alloc(Op):
 
     def pp(self, node, args):
         return f"alloc({args[0]}, {args[1]})"
+
+
+def alloc(value, *shape):
+    value = as_variable(value)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Variable)):
+        shape = shape[0]
+    shape_var = as_shape(shape)
+    return Alloc(int(shape_var.type.shape[0]))(value, shape_var)
+
+
+def zeros(shape, dtype=None):
+    return alloc(constant(0, dtype=dtype or config.floatX), shape)
+
+
+def ones(shape, dtype=None):
+    return alloc(constant(1, dtype=dtype or config.floatX), shape)
