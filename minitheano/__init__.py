@@ -32,10 +32,11 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def rewrite(outputs):
-    """What compilation makes of ``outputs`` (a variable or a list): the rewritten graph."""
+def rewrite(outputs, rewrites=()):
+    """What compilation makes of ``outputs`` (a variable or a list): the rewritten graph.
+    ``rewrites``: your own local rewrites, applied first (as ``function(..., rewrites=)`` does)."""
     single = isinstance(outputs, Variable)
-    result = rewrite_graph([outputs] if single else list(outputs))
+    result = rewrite_graph([outputs] if single else list(outputs), extra=rewrites)
     return result[0] if single else result
 
 

@@ -32,14 +32,17 @@ class ComputeError(RuntimeError):
 
 
 def function(inputs, outputs=None, updates=None, givens=None, mode=None, allow_input_downcast=False,
-             on_unused_input="raise", name=None):
+             on_unused_input="raise", name=None, rewrites=()):
     """Compile ``outputs`` (a variable or a list) as a function of the ``inputs`` variables.
 
     ``updates``: {shared variable: expression for its new value} (a dict, OrderedDict or list of
     pairs), applied after every output is computed. ``givens``: {variable: replacement} applied
     to the graph before compiling. ``mode``: 'FAST_RUN' (rewrites on) or 'FAST_COMPILE' (off).
+    ``rewrites``: your own local rewrites (``@local_rewrite``), applied for this function only,
+    in either mode, before the standard ones.
     """
-    return Function(inputs, outputs, updates, givens, mode, allow_input_downcast, on_unused_input, name)
+    return Function(inputs, outputs, updates, givens, mode, allow_input_downcast, on_unused_input, name,
+                    rewrites)
 
 
 def _as_pairs(updates):
@@ -65,7 +68,8 @@ TensorOperators.eval = eval_variable
 class Function:
     """A compiled graph. Call it with one value per input; it returns the output value(s)."""
 
-    def __init__(self, inputs, outputs, updates, givens, mode, allow_input_downcast, on_unused_input, name):
+    def __init__(self, inputs, outputs, updates, givens, mode, allow_input_downcast, on_unused_input, name,
+                 extra_rewrites=()):
         self.name = name
         self.mode = mode or config.mode
         if self.mode not in MODES:
@@ -88,8 +92,11 @@ class Function:
 
         self.graph_before = list(all_exprs)
         self.rewrites_applied = []
+        extra = rewrites.check_rewrites(extra_rewrites, "function: rewrites")
         if self.mode == "FAST_RUN":
-            all_exprs = rewrites.rewrite_graph(all_exprs, log=self.rewrites_applied)
+            all_exprs = rewrites.rewrite_graph(all_exprs, log=self.rewrites_applied, extra=extra)
+        elif extra:
+            all_exprs = rewrites.apply_local(all_exprs, extra, log=self.rewrites_applied)
         self.graph = all_exprs
         self.n_outputs = len(exprs)
         self.update_targets = [s for s, _ in update_pairs]
