@@ -10,7 +10,7 @@ import numpy as np
 
 from .graph import Variable, ancestors, as_variable, constant, toposort
 from .rewrites import stabilize
-from .ops.elemwise import sum_to
+from .ops.broadcast import sum_to
 from .tensor import cast, zeros_like
 
 

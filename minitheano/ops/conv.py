@@ -17,7 +17,7 @@ from ..config import config
 from ..graph import Apply, Op, TensorType, as_variable
 from ..kernels import conv as kernels
 from ..shapes import as_tuple, conv_output_length
-from .elemwise import ShapeError, upcast
+from .broadcast import ShapeError, upcast
 
 
 # Shapes -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from ..graph import Apply, Op, TensorType, as_variable
 from ..kernels import pool as kernels
 from ..shapes import as_tuple, pool_output_length
-from .elemwise import ShapeError, zeros_like
+from .broadcast import ShapeError, zeros_like
 
 MODES = ("max", "average_inc_pad", "average_exc_pad")
 

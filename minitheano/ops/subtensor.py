@@ -8,7 +8,7 @@ values it consumes as extra inputs: 'int' takes one scalar, 'array' one integer 
 import numpy as np
 
 from ..graph import Apply, Constant, Op, TensorType, as_variable
-from .elemwise import ShapeError, sum_to, zeros_like
+from .broadcast import ShapeError, sum_to, zeros_like
 
 
 def _n_values(entry):
