@@ -52,7 +52,8 @@ class TensorType:
         return f"{kind}({self.dtype})"
 
     def describe_value(self, value):
-        return f"{type(value).__name__} of dtype {getattr(value, 'dtype', '?')} and shape {getattr(value, 'shape', '?')}"
+        dtype, shape = getattr(value, "dtype", "?"), getattr(value, "shape", "?")
+        return f"{type(value).__name__} of dtype {dtype} and shape {shape}"
 
     def filter(self, value, allow_downcast=False, what="value"):
         """``value`` as a numpy array of this type, or a TypeError naming ``what`` and the mismatch."""
@@ -173,7 +174,8 @@ class SharedVariable(Variable):
     def set_value(self, value, borrow=False):
         """Replace the value; it must keep this variable's dtype (or cast safely) and ndim."""
         what = f"set_value of shared variable {self.name or '(unnamed)'}"
-        value = value if (borrow and getattr(value, "dtype", None) == self.dtype) else self.type.filter(value, what=what)
+        if not (borrow and getattr(value, "dtype", None) == self.dtype):
+            value = self.type.filter(value, what=what)
         self.container = asarray(value) if borrow else asarray(value).copy()
 
     def clone(self):

@@ -110,7 +110,8 @@ def sub_self_to_zero(node):
 @local_rewrite(E.Add, E.Mul, E.Sub, E.TrueDiv, group="canonicalize")
 def neutral_element(node):
     """x + 0 -> x, x - 0 -> x, x * 1 -> x, x / 1 -> x (when the constant changes no shape)."""
-    left, right = {E.Add: (0, 0), E.Mul: (1, 1), E.Sub: (None, 0), E.TrueDiv: (None, 1)}.get(type(node.op), (None, None))
+    neutral = {E.Add: (0, 0), E.Mul: (1, 1), E.Sub: (None, 0), E.TrueDiv: (None, 1)}
+    left, right = neutral.get(type(node.op), (None, None))
     x, y = node.inputs
     out = node.outputs[0]
     if right is not None and _is_const(y, right) and _broadcasts_into(y, x) and x.ndim == out.ndim:

@@ -195,7 +195,7 @@ def test_patch_matrices_stay_small(monkeypatch):
 def reference_pool(x, ws, ignore_border, stride, pad, mode):
     """pool_2d by the definition (Theano's semantics): loops over windows of the padded input."""
     stride = ws if stride is None else stride
-    lead, (rows, cols) = x.shape[:-2], x.shape[-2:]
+    lead = x.shape[:-2]
     fill = -np.inf if mode == "max" else 0.0
     padded = np.pad(x.astype(float), [(0, 0)] * len(lead) + [(pad[0], pad[0]), (pad[1], pad[1])],
                     constant_values=fill)

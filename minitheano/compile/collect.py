@@ -121,5 +121,4 @@ def check_graph_inputs(inputs, outputs, graph, graph_before, on_unused_input):
                    "Remove them, or pass on_unused_input='ignore'.")
         if on_unused_input == "raise":
             raise UnusedInputError(message)
-        import warnings
         warnings.warn(message, stacklevel=4)  # the line that called function()

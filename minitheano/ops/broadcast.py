@@ -32,7 +32,8 @@ def broadcast_shape(inputs, op_name):
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
             described = ", ".join(f"{v!r} with shape {v.type.shape}" for v in inputs)
-            raise ShapeError(f"{op_name}: cannot broadcast {described} (axis {axis} of the result: lengths {sorted(known)}).")
+            raise ShapeError(f"{op_name}: cannot broadcast {described} "
+                             f"(axis {axis} of the result: lengths {sorted(known)}).")
         if known:
             out.append(known.pop())
         elif all(d == 1 for d in dims):

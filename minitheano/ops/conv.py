@@ -206,7 +206,7 @@ class Conv2dGradInputs(_ConvBase):
         return kernels.correlate2d_grad_input(xp, gy, _flipped(w, self.filter_flip), like.shape, pad, self.subsample)
 
     def grad(self, node, grads):
-        (g,), (gy, w, like) = grads, node.inputs
+        (g,), (gy, w, _) = grads, node.inputs
         return [Conv2d(**self._params())(g, w), Conv2dGradWeights(**self._params())(g, gy, w), None]
 
 
@@ -232,7 +232,7 @@ class Conv2dGradWeights(_ConvBase):
         return xp.ascontiguousarray(_flipped(gk, self.filter_flip))
 
     def grad(self, node, grads):
-        (g,), (x, gy, like) = grads, node.inputs
+        (g,), (x, gy, _) = grads, node.inputs
         return [Conv2dGradInputs(**self._params())(gy, g, x), Conv2d(**self._params())(x, g), None]
 
 

@@ -112,7 +112,7 @@ class MaxPoolGrad(_PoolBase):
         return kernels.max_pool2d_grad(xp, x, y, gy, self.ws, self.stride, self.pad, self.ignore_border)
 
     def grad(self, node, grads):
-        (g,), (x, y, gy) = grads, node.inputs
+        (g,), (x, y, _) = grads, node.inputs
         return [zeros_like(x), zeros_like(y), MaxPoolGradGrad(**self._params())(x, y, g)]
 
 
@@ -129,7 +129,7 @@ class MaxPoolGradGrad(_PoolBase):
         return kernels.max_pool2d_grad_grad(xp, x, y, gg, self.ws, self.stride, self.pad, self.ignore_border)
 
     def grad(self, node, grads):
-        (g,), (x, y, gg) = grads, node.inputs
+        (g,), (x, y, _) = grads, node.inputs
         return [zeros_like(x), zeros_like(y), MaxPoolGrad(**self._params())(x, y, g)]
 
 
@@ -149,7 +149,7 @@ class AveragePoolGrad(_PoolBase):
                                            self.mode)
 
     def grad(self, node, grads):
-        (g,), (x, gy) = grads, node.inputs
+        g = grads[0]
         return [None, Pool(**self._params())(g)]
 
 

@@ -62,7 +62,8 @@ class Reduce(Op):
 
     def pp(self, node, args):
         ndim = node.inputs[0].ndim
-        extra = "" if self.axis == tuple(range(ndim)) else f", axis={self.axis[0] if len(self.axis) == 1 else self.axis}"
+        axis = self.axis[0] if len(self.axis) == 1 else self.axis
+        extra = "" if self.axis == tuple(range(ndim)) else f", axis={axis}"
         extra += ", keepdims=True" if self.keepdims else ""
         return f"{self.name}({args[0]}{extra})"
 

@@ -26,7 +26,8 @@ class DimShuffle(Op):
             raise ValueError(f"dimshuffle{self.pattern}: not a valid pattern for {x!r} with {x.ndim} dims")
         for axis in set(range(x.ndim)) - set(kept):
             if x.type.shape[axis] not in (1, None):
-                raise ShapeError(f"dimshuffle{self.pattern} drops axis {axis} of {x!r}, which has length {x.type.shape[axis]}, not 1")
+                raise ShapeError(f"dimshuffle{self.pattern} drops axis {axis} of {x!r}, which has length "
+                                 f"{x.type.shape[axis]}, not 1")
         shape = tuple(1 if p == "x" else x.type.shape[p] for p in self.pattern)
         return Apply(self, [x], [TensorType(x.dtype, shape)])
 
@@ -49,7 +50,9 @@ class DimShuffle(Op):
         g = grads[0]
         kept = [p for p in self.pattern if p != "x"]
         # drop the inserted axes, undo the permutation, re-insert dropped axes
-        g_kept = DimShuffle([i for i, p in enumerate(self.pattern) if p != "x"])(g) if len(kept) != len(self.pattern) else g
+        if len(kept) != len(self.pattern):
+            g = DimShuffle([i for i, p in enumerate(self.pattern) if p != "x"])(g)
+        g_kept = g
         inverse = [kept.index(i) if i in kept else "x" for i in range(x.ndim)]
         return [DimShuffle(inverse)(g_kept) if inverse != list(range(x.ndim)) else g_kept]
 
@@ -139,7 +142,8 @@ class Reshape(Op):
                     raise ShapeError(f"reshape: cannot reshape {x!r} of shape {x.type.shape} into {dims}")
                 dims = tuple(known_in // rest if d == -1 else d for d in dims)
             elif int(np.prod(dims)) != known_in:
-                raise ShapeError(f"reshape: cannot reshape {x!r} of shape {x.type.shape} ({known_in} elements) into {dims}")
+                raise ShapeError(f"reshape: cannot reshape {x!r} of shape {x.type.shape} ({known_in} elements) "
+                                 f"into {dims}")
         dims = tuple(None if d is None or d < 0 else d for d in dims)
         return Apply(self, [x, shape], [TensorType(x.dtype, dims)])
 
@@ -210,7 +214,8 @@ class Join(Op):
             raise ValueError("concatenate needs at least one tensor")
         ndim = tensors[0].ndim
         if any(t.ndim != ndim for t in tensors):
-            raise ShapeError(f"concatenate: all tensors need the same number of dims, got {[(t, t.ndim) for t in tensors]}")
+            raise ShapeError("concatenate: all tensors need the same number of dims, got "
+                             f"{[(t, t.ndim) for t in tensors]}")
         if not -ndim <= self.axis < ndim:
             raise ValueError(f"concatenate: axis {self.axis} out of range for {ndim}-d tensors")
         axis = self.axis % ndim

@@ -221,6 +221,7 @@ def set_subtensor(x_indexed, y):
 def _write_subtensor(x_indexed, y, set):
     node = getattr(x_indexed, "owner", None)
     if node is None or not isinstance(node.op, Subtensor):
-        raise TypeError(f"{'set' if set else 'inc'}_subtensor needs an indexed variable such as x[0:2], got {x_indexed!r}")
+        verb = "set" if set else "inc"
+        raise TypeError(f"{verb}_subtensor needs an indexed variable such as x[0:2], got {x_indexed!r}")
     x, *values = node.inputs
     return IncSubtensor(node.op.spec, set=set)(x, as_variable(y), *values)
