@@ -125,7 +125,7 @@ def _unique(items):
     return result
 
 
-def get_all_params(layer, unwrap_shared=True, **tags):
+def get_all_params(layer, **tags):
     """The parameters of every layer in the network, each once, filtered by tags
     (``trainable=True``: what the updates should change; ``regularizable=True``: what a
     weight penalty should apply to)."""
