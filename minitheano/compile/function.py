@@ -76,6 +76,7 @@ class Function:
         self._xp = array_module()
         self._on_host = self._xp.__name__ == "numpy"
         self.program = link(self.graph, self.inputs, self._xp, inplace=self.mode == "FAST_RUN", name=name)
+        self._run, self._shared = self.program.function, self.program.shared  # looked up once, not per call
         # Leaves are copied (a shared value must not leak to the caller), and so are repeats of
         # an earlier result (an output that is also an update's new value).
         self._copy_results = [v.owner is None or v in self.graph[:k] for k, v in enumerate(self.graph)]
@@ -86,9 +87,9 @@ class Function:
         if len(args) != len(self.inputs):
             raise TypeError(f"{self.describe()} takes {len(self.inputs)} argument(s) {self.inputs}, got {len(args)}")
         values = [self._filter(var, value) for var, value in zip(self.inputs, args)]
-        values += [shared_var.container for shared_var in self.program.shared]
+        values += [shared_var.container for shared_var in self._shared]
         try:
-            results = self.program.function(*values)
+            results = self._run(*values)
         except Exception as exc:
             raise compute_error(self, values, exc) from exc
         results = [r.copy() if copy else r for r, copy in zip(results, self._copy_results)]
