@@ -1,16 +1,17 @@
-"""Symbolic differentiation by reverse-mode accumulation, and a finite-difference check.
+"""Symbolic differentiation by reverse-mode accumulation.
 
 ``grad(cost, wrt)`` walks the graph from the cost back to ``wrt``, asking each op for the
 gradients of its inputs given those of its outputs. The results are ordinary symbolic
-variables: they can be printed, compiled, and differentiated again.
+variables: they can be printed, compiled, and differentiated again. (``verify_grad``, which
+compiles, is in ``gradcheck.py``.)
 """
 import warnings
 
 import numpy as np
 
 from .graph import Variable, ancestors, as_variable, constant, toposort
-from .rewrites import stabilize
 from .ops.broadcast import sum_to
+from .rewrites import stabilize
 from .tensor import cast, zeros_like
 
 

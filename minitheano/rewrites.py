@@ -274,7 +274,7 @@ def constant_fold(outputs, log=None, max_size=1_000_000):
         if any(np.asarray(v).size > max_size for v in values):
             continue
         for out, value in zip(node.outputs, values):
-            memo[out] = Constant(out.type, np.asarray(value, dtype=out.dtype))
+            memo[out] = out.type.constant_type(out.type, np.asarray(value, dtype=out.dtype))
         if log is not None:
             log.append("constant_fold")
     return [memo.get(v, v) for v in outputs]

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+import minitheano as th
+import minitheano.tensor as T
+
 PACKAGE = Path(__file__).resolve().parent.parent / "minitheano"
 CORE = ("graph.py", "tensor.py", "gradient.py", "rewrites.py", "shapes.py", "ops", "compile", "kernels")
 MAX_LINES = 400
@@ -105,3 +108,13 @@ def test_no_import_inside_a_function_of_the_core(path):
 def test_no_module_is_over_400_lines(path):
     n = len(path.read_text().splitlines())
     assert n <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {n} lines (at most {MAX_LINES}): split it by idea"
+
+
+def test_every_variable_a_graph_holds_has_the_tensor_operators():
+    """graph.py makes variables through TensorType's classes, which the tensor vocabulary sets."""
+    x = T.vector("x")
+    s = th.shared([1.0, 2.0])
+    f = th.function([x], (x + 2 * 3) * s, givens={s: T.constant([3.0, 4.0])})
+    leaves = th.graph.graph_inputs(f.graph) + th.graph.graph_inputs(f.graph_before)
+    made = [x, s, T.constant(1.0), x + 1] + leaves
+    assert all(isinstance(v, T.TensorOperators) for v in made), [type(v) for v in made]

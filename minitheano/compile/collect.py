@@ -58,7 +58,7 @@ def check_givens(givens):
             raise TypeError(f"givens keys must be variables, got {old!r}")
         new = as_variable(new)
         if isinstance(new, Constant) and np.can_cast(new.dtype, old.dtype, "same_kind"):
-            new = Constant(TensorType(old.dtype, new.type.shape), new.data.astype(old.dtype))
+            new = TensorType.constant_type(TensorType(old.dtype, new.type.shape), new.data.astype(old.dtype))
         if new.ndim != old.ndim or new.dtype != old.dtype:
             raise TypeError(
                 f"givens: {old!r} ({old.type!r}) cannot be replaced by {new!r} ({new.type!r}): the replacement "
@@ -82,7 +82,7 @@ def check_updates(pairs):
                             f"has {shared_var.ndim} (new value: {new!r})")
         if new.dtype != shared_var.dtype:
             if np.can_cast(new.dtype, shared_var.dtype, "same_kind") and isinstance(new, Constant):
-                new = Constant(shared_var.type, new.data.astype(shared_var.dtype))
+                new = TensorType.constant_type(shared_var.type, new.data.astype(shared_var.dtype))
             else:
                 raise TypeError(
                     f"updates: the new value of {shared_var!r} has dtype {new.dtype}, but the shared variable "
