@@ -2,6 +2,7 @@
 from .. import init, nonlinearities
 from .. import tensor as T
 from ..graph import Variable
+from ..ops.depend import depend
 from .base import Layer
 from .special import NonlinearityLayer
 
@@ -71,9 +72,9 @@ class BatchNormLayer(Layer):
             running_mean, running_inv_std = _SharedAlias(self.mean), _SharedAlias(self.inv_std)
             for running, batch in ((running_mean, batch_mean), (running_inv_std, batch_inv_std)):
                 running.default_update = T.cast((1 - self.alpha) * running + self.alpha * batch, running.dtype)
-            # Zero terms that put the aliases (and so their updates) into the output's graph.
-            mean = mean + 0 * running_mean
-            inv_std = inv_std + 0 * running_inv_std
+            # The aliases ride along with the output, so compiling it runs their updates.
+            mean = depend(mean, running_mean)
+            inv_std = depend(inv_std, running_inv_std)
         kept = iter(range(input.ndim - len(self.axes)))
         pattern = ["x" if axis in self.axes else next(kept) for axis in range(input.ndim)]
         beta = 0 if self.beta is None else self.beta.dimshuffle(pattern)
