@@ -33,6 +33,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) course/01_expression_graphs/01_expression_graphs.ipynb
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The GPU path without a GPU: minitheano/strict.py stands in for cupy and refuses implicit host conversions.

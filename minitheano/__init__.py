@@ -9,7 +9,8 @@ updates, shared variables) with Lasagne-style layers, written from scratch on nu
 from . import tensor
 from .compile import ComputeError, Function, MissingInputError, UnusedInputError, function
 from .config import config
-from .gradient import DisconnectedInputError, GradientError, grad, verify_grad
+from .gradcheck import verify_grad
+from .gradient import DisconnectedInputError, GradientError, grad
 from .graph import Apply, Constant, Op, SharedVariable, TensorType, Variable, shared
 from .ops.elemwise import ShapeError
 from .printing import debugprint, draw, pp
@@ -18,7 +19,8 @@ from .rewrites import rewrite_graph
 __version__ = "0.1.0"
 
 _SUBMODULES = {"layers", "init", "nonlinearities", "objectives", "updates", "regularization", "random",
-               "datasets", "course", "plotting", "printing", "gradient", "graph", "rewrites", "backend"}
+               "datasets", "course", "plotting", "printing", "gradient", "graph", "rewrites", "backend",
+               "shapes", "kernels", "gradcheck"}
 
 
 def __getattr__(name):
@@ -30,10 +32,11 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def rewrite(outputs):
-    """What compilation makes of ``outputs`` (a variable or a list): the rewritten graph."""
+def rewrite(outputs, rewrites=()):
+    """What compilation makes of ``outputs`` (a variable or a list): the rewritten graph.
+    ``rewrites``: your own local rewrites, applied first (as ``function(..., rewrites=)`` does)."""
     single = isinstance(outputs, Variable)
-    result = rewrite_graph([outputs] if single else list(outputs))
+    result = rewrite_graph([outputs] if single else list(outputs), extra=rewrites)
     return result[0] if single else result
 
 

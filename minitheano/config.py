@@ -8,7 +8,7 @@ class Config:
     def __init__(self):
         self.floatX = os.environ.get("MINITHEANO_FLOATX", "float32")
         self.device = os.environ.get("MINITHEANO_DEVICE", "cpu")
-        # FAST_RUN applies every rewrite; FAST_COMPILE applies none (see compile.rewrites).
+        # FAST_RUN applies every rewrite; FAST_COMPILE applies none (see minitheano.rewrites).
         self.mode = os.environ.get("MINITHEANO_MODE", "FAST_RUN")
 
     def __repr__(self):

@@ -1,16 +1,18 @@
-"""Symbolic differentiation by reverse-mode accumulation, and a finite-difference check.
+"""Symbolic differentiation by reverse-mode accumulation.
 
 ``grad(cost, wrt)`` walks the graph from the cost back to ``wrt``, asking each op for the
 gradients of its inputs given those of its outputs. The results are ordinary symbolic
-variables: they can be printed, compiled, and differentiated again.
+variables: they can be printed, compiled, and differentiated again. (``verify_grad``, which
+compiles, is in ``gradcheck.py``.)
 """
 import warnings
-from collections import namedtuple
 
 import numpy as np
 
 from .graph import Variable, ancestors, as_variable, constant, toposort
+from .ops.broadcast import sum_to
 from .rewrites import stabilize
+from .tensor import cast, zeros_like
 
 
 class DisconnectedInputError(ValueError):
@@ -68,7 +70,6 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", known_g
                 raise DisconnectedInputError(message)
             if disconnected_inputs == "warn":
                 warnings.warn(message, stacklevel=2)
-            from .tensor import zeros_like
             g = zeros_like(w)
         results.append(g)
     return results[0] if single else results
@@ -96,22 +97,27 @@ def _backpropagate(outputs, start, wrt, blocked):
         out_grads = [_total(pending.get(o)) for o in node.outputs]
         if all(g is None for g in out_grads):
             continue
-        from .tensor import zeros_like
         out_grads = [zeros_like(o) if g is None else g for g, o in zip(out_grads, node.outputs)]
         in_grads = node.op.grad(node, out_grads)
         if len(in_grads) != len(node.inputs):
             raise ValueError(f"{node.op}.grad returned {len(in_grads)} gradients for {len(node.inputs)} inputs")
         for inp, g in zip(node.inputs, in_grads):
-            if g is None or inp in blocked or inp not in relevant:
+            if g is None or inp in blocked or inp not in relevant or np.dtype(inp.dtype).kind != "f":
                 continue
-            g = as_variable(g)
-            if g.ndim != inp.ndim:
-                raise ValueError(f"{node.op}.grad gave a {g.ndim}-d gradient for the {inp.ndim}-d input {inp!r}")
-            if g.dtype != inp.dtype:
-                from .tensor import cast
-                g = cast(g, inp.dtype)
-            pending.setdefault(inp, []).append(g)
+            pending.setdefault(inp, []).append(_fit(as_variable(g), inp, node.op))
     return {v: _total(pending.get(v)) for v in wrt}
+
+
+def _fit(g, inp, op):
+    """The gradient ``g`` an op gave for ``inp``, summed back over broadcast axes and cast to
+    ``inp``'s dtype, so that each op's ``grad`` need say only its own mathematics."""
+    if g.ndim < inp.ndim:
+        raise ValueError(f"{op}.grad gave a {g.ndim}-d gradient for the {inp.ndim}-d input {inp!r}")
+    differs = g.ndim > inp.ndim or any(a is not None and b is not None and a != b
+                                       for a, b in zip(g.type.shape, inp.type.shape))
+    if differs or op.broadcasts:
+        g = sum_to(g, inp)
+    return cast(g, inp.dtype)
 
 
 def _total(parts):
@@ -121,57 +127,3 @@ def _total(parts):
     for p in parts[1:]:
         total = total + p
     return total
-
-
-GradCheck = namedtuple("GradCheck", "max_rel_error worst_input worst_index")
-
-
-def verify_grad(fn, inputs, n_tests=2, eps=1e-6, rel_tol=1e-4, abs_tol=1e-6, seed=0):
-    """Check ``grad`` of ``fn`` against central finite differences, in float64.
-
-    ``fn`` takes symbolic variables (one per array in ``inputs``) and returns a symbolic
-    tensor. Its output is projected onto a random direction to make a scalar cost. Raises
-    GradientError naming the worst input and element; returns a GradCheck otherwise.
-    """
-    from . import tensor as T
-    from .compile import function
-
-    rng = np.random.default_rng(seed)
-    points = [np.array(x, dtype="float64") for x in inputs]
-    names = [f"input {i}" for i in range(len(points))]
-    symbols = [T.tensor("float64", p.ndim, name=f"x{i}") for i, p in enumerate(points)]
-    out = as_variable(fn(*symbols))
-    if np.dtype(out.dtype).kind != "f":
-        raise TypeError(f"verify_grad: fn must return a float tensor, got {out!r} of dtype {out.dtype}")
-    worst = GradCheck(0.0, None, None)
-    for _ in range(n_tests):
-        out_value = function(symbols, out, mode="FAST_COMPILE")(*points)
-        projection = rng.normal(size=np.shape(out_value))
-        cost = T.sum(T.cast(out, "float64") * T.constant(projection))
-        cost_fn = function(symbols, cost, mode="FAST_COMPILE")
-        grads = grad(cost, symbols, disconnected_inputs="ignore")
-        analytic = function(symbols, grads, mode="FAST_COMPILE")(*points)
-        for k, point in enumerate(points):
-            numeric = np.zeros_like(point)
-            for idx in np.ndindex(point.shape):
-                shifted = [p.copy() for p in points]
-                shifted[k][idx] = point[idx] + eps
-                plus = float(cost_fn(*shifted))
-                shifted[k][idx] = point[idx] - eps
-                minus = float(cost_fn(*shifted))
-                numeric[idx] = (plus - minus) / (2 * eps)
-            a = np.asarray(analytic[k], dtype="float64")
-            err = np.abs(a - numeric)
-            rel = err / np.maximum(np.abs(a) + np.abs(numeric), abs_tol)
-            if rel.size == 0:
-                continue
-            i = np.unravel_index(np.argmax(rel), rel.shape)
-            where = tuple(int(j) for j in i)
-            if rel[i] >= worst.max_rel_error:
-                worst = GradCheck(float(rel[i]), names[k], where)
-            if err[i] > abs_tol and rel[i] > rel_tol:
-                raise GradientError(
-                    f"verify_grad: the gradient w.r.t. {names[k]} (shape {point.shape}) disagrees with finite "
-                    f"differences: at index {where} the symbolic gradient is {a[i]:.6g}, the "
-                    f"numeric one {numeric[i]:.6g} (relative error {rel[i]:.3g} > {rel_tol}).")
-    return worst

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 
+from .backend import asarray, to_host
 from .config import config
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -37,8 +38,12 @@ class TensorType:
     def __hash__(self):
         return hash((self.dtype, self.shape))
 
+    # The classes of the variables this type makes: the tensor vocabulary (minitheano.tensor)
+    # replaces them with subclasses that have Python operators, as PyTensor does.
+    variable_type = constant_type = shared_type = None
+
     def __call__(self, name=None):
-        return Variable(self, name=name)
+        return self.variable_type(self, name=name)
 
     def __repr__(self):
         kind = {0: "scalar", 1: "vector", 2: "matrix", 3: "tensor3", 4: "tensor4"}.get(self.ndim, f"tensor{self.ndim}")
@@ -47,7 +52,8 @@ class TensorType:
         return f"{kind}({self.dtype})"
 
     def describe_value(self, value):
-        return f"{type(value).__name__} of dtype {getattr(value, 'dtype', '?')} and shape {getattr(value, 'shape', '?')}"
+        dtype, shape = getattr(value, "dtype", "?"), getattr(value, "shape", "?")
+        return f"{type(value).__name__} of dtype {dtype} and shape {shape}"
 
     def filter(self, value, allow_downcast=False, what="value"):
         """``value`` as a numpy array of this type, or a TypeError naming ``what`` and the mismatch."""
@@ -76,10 +82,11 @@ class TensorType:
 
 
 class Variable:
-    """A symbolic tensor: a leaf, or the output number ``index`` of the Apply node ``owner``."""
+    """A symbolic tensor: a leaf, or the output number ``index`` of the Apply node ``owner``.
 
-    # numpy defers to our operators, so np.ones(2) * x builds a graph instead of an object array.
-    __array_ufunc__ = None
+    Its Python operators (``x + y``, ``x[0]``, ``x.sum()``) come from ``minitheano.tensor``,
+    whose TensorVariable adds them; this module knows no op.
+    """
 
     def __init__(self, type, owner=None, index=None, name=None):
         self.type = type
@@ -114,79 +121,11 @@ class Variable:
     def clone(self):
         return type(self)(self.type, name=self.name)
 
-    def eval(self, inputs=None):
-        """Compile and compute this variable; ``inputs`` maps input variables to values."""
-        from .compile import function
-
-        inputs = inputs or {}
-        return function(list(inputs), self)(*inputs.values())
-
-    # Operator sugar: defined in minitheano.tensor (imported lazily, graph stays op-free).
-    def _t(self):
-        from . import tensor
-
-        return tensor
-
-    def __add__(self, other): return self._t().add(self, other)
-    def __radd__(self, other): return self._t().add(other, self)
-    def __sub__(self, other): return self._t().sub(self, other)
-    def __rsub__(self, other): return self._t().sub(other, self)
-    def __mul__(self, other): return self._t().mul(self, other)
-    def __rmul__(self, other): return self._t().mul(other, self)
-    def __truediv__(self, other): return self._t().true_div(self, other)
-    def __rtruediv__(self, other): return self._t().true_div(other, self)
-    def __floordiv__(self, other): return self._t().floor_div(self, other)
-    def __rfloordiv__(self, other): return self._t().floor_div(other, self)
-    def __mod__(self, other): return self._t().mod(self, other)
-    def __pow__(self, other): return self._t().pow(self, other)
-    def __rpow__(self, other): return self._t().pow(other, self)
-    def __neg__(self): return self._t().neg(self)
-    def __pos__(self): return self
-    def __abs__(self): return self._t().abs(self)
-    def __lt__(self, other): return self._t().lt(self, other)
-    def __le__(self, other): return self._t().le(self, other)
-    def __gt__(self, other): return self._t().gt(self, other)
-    def __ge__(self, other): return self._t().ge(self, other)
-    def __and__(self, other): return self._t().and_(self, other)
-    def __or__(self, other): return self._t().or_(self, other)
-    def __invert__(self): return self._t().invert(self)
-    def __getitem__(self, index): return self._t().getitem(self, index)
-    def __matmul__(self, other): return self._t().dot(self, other)
-
     # Identity-based equality keeps variables usable as dict keys (use T.eq for values).
     __hash__ = object.__hash__
 
     def __eq__(self, other):
         return self is other
-
-    @property
-    def T(self): return self._t().transpose(self)
-    @property
-    def shape(self): return self._t().shape(self)
-    @property
-    def size(self): return self._t().prod(self.shape)
-
-    def dimshuffle(self, *pattern): return self._t().dimshuffle(self, *pattern)
-    def transpose(self, *axes): return self._t().transpose(self, axes or None)
-    def reshape(self, *shape, ndim=None): return self._t().reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list, Variable)) else shape, ndim=ndim)
-    def flatten(self, ndim=1): return self._t().flatten(self, ndim)
-    def dot(self, other): return self._t().dot(self, other)
-    def astype(self, dtype): return self._t().cast(self, dtype)
-    def sum(self, axis=None, keepdims=False): return self._t().sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return self._t().mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return self._t().max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return self._t().min(self, axis, keepdims)
-    def prod(self, axis=None, keepdims=False): return self._t().prod(self, axis, keepdims)
-    def var(self, axis=None, keepdims=False): return self._t().var(self, axis, keepdims)
-    def std(self, axis=None, keepdims=False): return self._t().std(self, axis, keepdims)
-    def argmax(self, axis=None, keepdims=False): return self._t().argmax(self, axis, keepdims)
-    def argmin(self, axis=None, keepdims=False): return self._t().argmin(self, axis, keepdims)
-    def norm(self, L=2, axis=None): return self._t().norm(self, L, axis)
-    def clip(self, lo, hi): return self._t().clip(self, lo, hi)
-    def exp(self): return self._t().exp(self)
-    def log(self): return self._t().log(self)
-    def sqrt(self): return self._t().sqrt(self)
-    def nonzero_values(self): raise NotImplementedError("nonzero_values is not supported")
 
 
 class Constant(Variable):
@@ -211,7 +150,7 @@ class Constant(Variable):
         return (self.type, self.data.tobytes()) if self.data.size <= 1024 else (self.type, id(self.data))
 
     def clone(self):
-        return Constant(self.type, self.data, name=self.name)
+        return type(self)(self.type, self.data, name=self.name)
 
 
 class SharedVariable(Variable):
@@ -229,21 +168,21 @@ class SharedVariable(Variable):
 
     def get_value(self, borrow=False):
         """The current value as a numpy array (a copy unless ``borrow``)."""
-        from .backend import to_host
-
         value = to_host(self.container)
         return value if borrow else value.copy()
 
     def set_value(self, value, borrow=False):
         """Replace the value; it must keep this variable's dtype (or cast safely) and ndim."""
-        from .backend import asarray
-
         what = f"set_value of shared variable {self.name or '(unnamed)'}"
-        value = value if (borrow and getattr(value, "dtype", None) == self.dtype) else self.type.filter(value, what=what)
+        if not (borrow and getattr(value, "dtype", None) == self.dtype):
+            value = self.type.filter(value, what=what)
         self.container = asarray(value) if borrow else asarray(value).copy()
 
     def clone(self):
         return self
+
+
+TensorType.variable_type, TensorType.constant_type, TensorType.shared_type = Variable, Constant, SharedVariable
 
 
 class Apply:
@@ -252,7 +191,7 @@ class Apply:
     def __init__(self, op, inputs, output_types):
         self.op = op
         self.inputs = list(inputs)
-        self.outputs = [Variable(t, owner=self, index=i) for i, t in enumerate(output_types)]
+        self.outputs = [t.variable_type(t, owner=self, index=i) for i, t in enumerate(output_types)]
         self.trace = None
 
     @property
@@ -276,8 +215,10 @@ class Op:
     """
 
     __props__ = ()
-    nout = 1
     random = False
+    # True when an input may be broadcast against the others (elementwise ops): ``grad`` then
+    # sums that input's gradient back to its shape, even where static shapes cannot tell.
+    broadcasts = False
     # True when perform always returns newly allocated arrays (never a view of an input), so
     # the linker may let a later elementwise op overwrite them in place.
     fresh_output = False
@@ -362,7 +303,7 @@ def constant(value, dtype=None, name=None):
         data = data.astype(config.floatX)
     if data.dtype.kind not in "biuf":
         raise TypeError(f"Cannot make a constant of {value!r} (dtype {data.dtype})")
-    return Constant(TensorType(data.dtype, data.shape), data, name=name)
+    return TensorType.constant_type(TensorType(data.dtype, data.shape), data, name=name)
 
 
 def as_variable(value, name=None):
@@ -389,7 +330,7 @@ def shared(value, name=None, borrow=False, dtype=None):
     arr = np.asarray(value, dtype=dtype)
     if isinstance(value, (float, int)) and dtype is None:
         arr = np.asarray(value, dtype=_weak_dtype(value) if isinstance(value, float) else "int64")
-    return SharedVariable(TensorType(arr.dtype, (None,) * arr.ndim), arr, name=name, borrow=borrow)
+    return TensorType.shared_type(TensorType(arr.dtype, (None,) * arr.ndim), arr, name=name, borrow=borrow)
 
 
 # Graph walking ---------------------------------------------------------------------------

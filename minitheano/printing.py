@@ -5,13 +5,12 @@ import html
 import itertools
 import string
 
-from .graph import Constant, SharedVariable, Variable, as_variable, toposort
+from .compile import Function
+from .graph import Constant, SharedVariable, Variable, as_variable, graph_inputs, toposort
 
 
 def _outputs_of(obj):
     """The variables to show for a variable, a list of them, or a compiled function (after rewrites)."""
-    from .compile import Function
-
     if isinstance(obj, Function):
         return list(obj.graph)
     if isinstance(obj, (list, tuple)):
@@ -114,16 +113,7 @@ def draw(obj, title=None):
     ops (yellow boxes) from top to bottom, with the outputs outlined in red."""
     outputs = _outputs_of(obj)
     nodes = toposort(outputs)
-    leaves, seen = [], set()
-    for node in nodes:
-        for inp in node.inputs:
-            if inp.owner is None and inp not in seen:
-                seen.add(inp)
-                leaves.append(inp)
-    for out in outputs:
-        if out.owner is None and out not in seen:
-            seen.add(out)
-            leaves.append(out)
+    leaves = graph_inputs(outputs)
 
     def item_of(v):
         return v if v.owner is None else v.owner

@@ -6,7 +6,9 @@ default seed of new ``RandomStreams``.
 import numpy as np
 
 from .config import config
-from .graph import SharedVariable, TensorType, Variable
+from .graph import shared
+from .ops.random import RandomOp
+from .ops.shape import as_shape
 
 DEFAULT_SEED = 1234
 _seed = DEFAULT_SEED
@@ -39,15 +41,11 @@ class RandomStreams:
         self.n_streams = 0
 
     def _sample(self, dist, size, params, dtype):
-        from . import tensor as T
-        from .ops.random import RandomOp
-
-        shape = T.as_shape(size)
+        shape = as_shape(size)
         ndim = shape.type.shape[0]
         if ndim is None:
             raise ValueError(f"the size of a random sample must have a known number of dims, got {size!r}")
-        state = SharedVariable(TensorType("int64", (None,)), np.array([self.seed, self.n_streams << 32], dtype="int64"),
-                               name=f"rng_state{self.n_streams}")
+        state = shared(np.array([self.seed, self.n_streams << 32], dtype="int64"), name=f"rng_state{self.n_streams}")
         self.n_streams += 1
         next_state, sample = RandomOp(dist, dtype, int(ndim))(state, shape, *params)
         state.default_update = next_state

@@ -30,7 +30,7 @@ def apply_penalty(tensor_or_tensors, penalty, **kwargs):
 def regularize_layer_params(layer, penalty, tags={"regularizable": True}, **kwargs):  # noqa: B006
     """The penalty over the parameters (with ``tags``) of one layer or a list of layers."""
     layers = [layer] if isinstance(layer, Layer) else list(layer)
-    params = [p for l in layers for p in l.get_params(**tags)]
+    params = [p for each in layers for p in each.get_params(**tags)]
     return apply_penalty(params, penalty, **kwargs)
 
 

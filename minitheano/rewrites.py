@@ -1,6 +1,7 @@
 """Graph rewrites: small named transformations that keep values and improve the graph.
 
-Each local rewrite looks at one node and returns replacement outputs or None. Groups:
+A local rewrite declares the ops it tracks (``@local_rewrite(E.Log, group="stabilize")``),
+looks at one node with such an op, and returns replacement outputs or None. Groups:
   canonicalize  simpler equivalent forms (x*y/x -> y, x - x -> 0, x*1 -> x, x.T.T -> x)
   stabilize     numerically safer forms (log(1+exp(x)) -> softplus(x), log(softmax) -> log_softmax)
   specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts)
@@ -9,20 +10,52 @@ Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fo
 """
 import numpy as np
 
-from .graph import Constant, toposort
+from .graph import Constant, Op, Variable, toposort
 from .ops import elemwise as E
 from .ops import nnet, reduce as R, shape as S, subtensor as ST
+from .tensor import cast, softplus, zeros_like
 
 GROUPS = {"canonicalize": [], "stabilize": [], "specialize": []}
-MAX_PASSES = 20
+# A graph reaches its fixed point in a few passes; this many means a rewrite undoes another.
+MAX_PASSES = 100
 
 
-def local_rewrite(group):
-    """Register a node -> replacement-outputs function under ``group``; its name is the rewrite's name."""
-    def register(fn):
-        GROUPS[group].append(fn)
+def local_rewrite(*tracks, group=None):
+    """Declare ``fn(node)`` a local rewrite, returning replacement outputs or None; its name is
+    the rewrite's name (listed in ``f.rewrites_applied``).
+
+    ``tracks``: the ops it looks at, as op classes (any instance, subclasses included) or ops
+    (``T.exp``: nodes whose op equals it). It is offered only nodes with those ops. ``group``
+    ('canonicalize', 'stabilize' or 'specialize') adds it to the rewrites every compile runs;
+    without one, pass it to a single compile: ``function(..., rewrites=[fn])``.
+    """
+    if not tracks or not all(isinstance(t, Op) or (isinstance(t, type) and issubclass(t, Op)) for t in tracks):
+        raise TypeError(f"local_rewrite: name the ops the rewrite tracks (op classes such as E.Log, or ops such "
+                        f"as T.exp), got {tracks!r}")
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"local_rewrite: group must be one of {list(GROUPS)} or None, got {group!r}")
+
+    def declare(fn):
+        fn.tracks = tracks
+        if group is not None:
+            GROUPS[group].append(fn)
         return fn
-    return register
+    return declare
+
+
+def tracks_op(rewrite, op):
+    """True if ``rewrite`` tracks ``op``."""
+    return any(isinstance(op, t) if isinstance(t, type) else t == op for t in rewrite.tracks)
+
+
+def check_rewrites(rewrites, what="rewrites"):
+    """``rewrites`` as a list of declared local rewrites, or a TypeError naming the first that isn't."""
+    rewrites = [rewrites] if callable(rewrites) else list(rewrites)
+    for fn in rewrites:
+        if not callable(fn) or not hasattr(fn, "tracks"):
+            raise TypeError(f"{what}: {fn!r} is not a declared rewrite; define it under @local_rewrite(<ops it "
+                            "tracks>) (from minitheano.rewrites)")
+    return rewrites
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -53,10 +86,10 @@ def _same_static_shape(a, b):
 
 # Canonicalize -----------------------------------------------------------------------------
 
-@local_rewrite("canonicalize")
+@local_rewrite(E.TrueDiv, group="canonicalize")
 def cancel_mul_div(node):
     """(x * y) / x -> y and (y * x) / x -> y."""
-    if not isinstance(node.op, E.TrueDiv) or not _op(node.inputs[0], E.Mul):
+    if not _op(node.inputs[0], E.Mul):
         return None
     a, b = node.inputs[0].owner.inputs
     x = node.inputs[1]
@@ -66,42 +99,40 @@ def cancel_mul_div(node):
     return None
 
 
-@local_rewrite("canonicalize")
+@local_rewrite(E.Sub, group="canonicalize")
 def sub_self_to_zero(node):
     """x - x -> zeros_like(x)."""
-    if isinstance(node.op, E.Sub) and node.inputs[0] is node.inputs[1]:
-        from .tensor import zeros_like
+    if node.inputs[0] is node.inputs[1]:
         return [zeros_like(node.inputs[0], dtype=node.outputs[0].dtype)]
     return None
 
 
-@local_rewrite("canonicalize")
+@local_rewrite(E.Add, E.Mul, E.Sub, E.TrueDiv, group="canonicalize")
 def neutral_element(node):
     """x + 0 -> x, x - 0 -> x, x * 1 -> x, x / 1 -> x (when the constant changes no shape)."""
     neutral = {E.Add: (0, 0), E.Mul: (1, 1), E.Sub: (None, 0), E.TrueDiv: (None, 1)}
-    for cls, (left, right) in neutral.items():
-        if type(node.op) is cls:
-            x, y = node.inputs
-            out = node.outputs[0]
-            if right is not None and _is_const(y, right) and _broadcasts_into(y, x) and x.ndim == out.ndim:
-                return [x]
-            if left is not None and _is_const(x, left) and _broadcasts_into(x, y) and y.ndim == out.ndim:
-                return [y]
+    left, right = neutral.get(type(node.op), (None, None))
+    x, y = node.inputs
+    out = node.outputs[0]
+    if right is not None and _is_const(y, right) and _broadcasts_into(y, x) and x.ndim == out.ndim:
+        return [x]
+    if left is not None and _is_const(x, left) and _broadcasts_into(x, y) and y.ndim == out.ndim:
+        return [y]
     return None
 
 
-@local_rewrite("canonicalize")
+@local_rewrite(E.Neg, group="canonicalize")
 def double_negation(node):
     """-(-x) -> x."""
-    if isinstance(node.op, E.Neg) and _op(node.inputs[0], E.Neg):
+    if _op(node.inputs[0], E.Neg):
         return [node.inputs[0].owner.inputs[0]]
     return None
 
 
-@local_rewrite("canonicalize")
+@local_rewrite(S.DimShuffle, group="canonicalize")
 def merge_dimshuffles(node):
     """Two dimshuffles in a row -> one (x.T.T -> x)."""
-    if not isinstance(node.op, S.DimShuffle) or not _op(node.inputs[0], S.DimShuffle):
+    if not _op(node.inputs[0], S.DimShuffle):
         return None
     inner = node.inputs[0].owner
     pattern = tuple("x" if p == "x" else inner.op.pattern[p] for p in node.op.pattern)
@@ -116,10 +147,9 @@ def merge_dimshuffles(node):
 
 # Stabilize --------------------------------------------------------------------------------
 
-@local_rewrite("stabilize")
+@local_rewrite(E.Log1p, E.Log, group="stabilize")
 def log1p_exp_to_softplus(node):
     """log(1 + exp(x)) and log1p(exp(x)) -> softplus(x), which never overflows."""
-    from .tensor import softplus
     if isinstance(node.op, E.Log1p) and _op(node.inputs[0], E.Exp):
         return [softplus(node.inputs[0].owner.inputs[0])]
     if isinstance(node.op, E.Log) and _op(node.inputs[0], E.Add):
@@ -130,12 +160,9 @@ def log1p_exp_to_softplus(node):
     return None
 
 
-@local_rewrite("stabilize")
+@local_rewrite(E.Log, group="stabilize")
 def log_sigmoid_to_softplus(node):
     """log(sigmoid(x)) -> -softplus(-x) and log(1 - sigmoid(x)) -> -softplus(x)."""
-    from .tensor import softplus
-    if not isinstance(node.op, E.Log):
-        return None
     arg = node.inputs[0]
     if _op(arg, E.Sigmoid):
         return [-softplus(-arg.owner.inputs[0])]
@@ -146,12 +173,10 @@ def log_sigmoid_to_softplus(node):
     return None
 
 
-@local_rewrite("stabilize")
+@local_rewrite(E.Log, group="stabilize")
 def log_softmax_rewrite(node):
     """log(softmax(x)) -> log_softmax(x), also through indexing: the stable crossentropy
     log(softmax(x)[arange(n), y]) -> log_softmax(x)[arange(n), y]."""
-    if not isinstance(node.op, E.Log):
-        return None
     arg = node.inputs[0]
     if _op(arg, nnet.Softmax):
         return [nnet.LogSoftmax()(arg.owner.inputs[0])]
@@ -164,39 +189,36 @@ def log_softmax_rewrite(node):
 
 # Specialize -------------------------------------------------------------------------------
 
-@local_rewrite("specialize")
+@local_rewrite(E.SumToShape, group="specialize")
 def useless_sum_to_shape(node):
     """sum_to_shape(g, x) -> g when both have the same known shape."""
-    if isinstance(node.op, E.SumToShape) and _same_static_shape(node.inputs[0], node.inputs[1]):
+    if _same_static_shape(node.inputs[0], node.inputs[1]):
         return [node.inputs[0]]
     return None
 
 
-@local_rewrite("specialize")
+@local_rewrite(E.BroadcastLike, group="specialize")
 def useless_broadcast(node):
     """fill(x, v) -> v when v already has x's known shape."""
-    if isinstance(node.op, E.BroadcastLike) and _same_static_shape(node.inputs[0], node.inputs[1]):
+    if _same_static_shape(node.inputs[0], node.inputs[1]):
         return [node.inputs[0]]
     return None
 
 
-@local_rewrite("specialize")
+@local_rewrite(R.Sum, group="specialize")
 def sum_of_broadcast_scalar(node):
     """sum(fill(x, c)) over all axes with a scalar c -> c * size(x) (a common gradient pattern)."""
-    if isinstance(node.op, R.Sum) and not node.op.keepdims and _op(node.inputs[0], E.BroadcastLike):
+    if not node.op.keepdims and _op(node.inputs[0], E.BroadcastLike):
         value, like = node.inputs[0].owner.inputs
         if value.ndim == 0 and node.op.axis == tuple(range(like.ndim)):
-            from .tensor import cast
             return [cast(value * R.ReducedSize(node.op.axis)(like), node.outputs[0].dtype)]
     return None
 
 
-@local_rewrite("specialize")
+@local_rewrite(S.Shape, group="specialize")
 def shape_of_shape_preserving(node):
     """shape(f(x)) -> shape(x) when f keeps the shape (softmax, unary elementwise ops), so f
     is not computed only to learn its shape."""
-    if not isinstance(node.op, S.Shape):
-        return None
     arg = node.inputs[0]
     op = _op(arg, nnet.Softmax, nnet.LogSoftmax, E.Elemwise)
     if op is None or (isinstance(op, E.Elemwise) and len(arg.owner.inputs) != 1):
@@ -252,48 +274,66 @@ def constant_fold(outputs, log=None, max_size=1_000_000):
         if any(np.asarray(v).size > max_size for v in values):
             continue
         for out, value in zip(node.outputs, values):
-            memo[out] = Constant(out.type, np.asarray(value, dtype=out.dtype))
+            memo[out] = out.type.constant_type(out.type, np.asarray(value, dtype=out.dtype))
         if log is not None:
             log.append("constant_fold")
     return [memo.get(v, v) for v in outputs]
 
 
 def apply_local(outputs, rewrites, log=None):
-    """Apply local ``rewrites`` everywhere, pass after pass, until none fires."""
+    """Apply local ``rewrites`` everywhere, pass after pass, until none fires (a fixed point).
+
+    Each node is offered only to the rewrites that track its op, looked up by ``type(node.op)``.
+    """
+    by_type = {}
     for _ in range(MAX_PASSES):
-        memo, changed = {}, False
+        memo, fired = {}, []
         for node in toposort(outputs):
             original = node
             node = _rebuild(node, memo)
-            for rewrite in rewrites:
-                replacement = rewrite(node)
+            kind = type(node.op)
+            if kind not in by_type:
+                by_type[kind] = [r for r in rewrites if any(_may_track(t, kind) for t in r.tracks)]
+            for rewrite in by_type[kind]:
+                replacement = rewrite(node) if tracks_op(rewrite, node.op) else None
                 if replacement is None:
                     continue
+                replacement = [replacement] if isinstance(replacement, Variable) else replacement
                 for old, new in zip(original.outputs, replacement):
-                    memo[old] = _match_type(new, old)
-                changed = True
-                if log is not None:
-                    log.append(rewrite.__name__)
+                    memo[old] = _match_type(new, old, rewrite)
+                fired.append(rewrite.__name__)
                 break
         outputs = [memo.get(v, v) for v in outputs]
-        if not changed:
-            break
-    return outputs
+        if log is not None:
+            log.extend(fired)
+        if not fired:
+            return outputs
+    raise RuntimeError(f"rewrites did not settle after {MAX_PASSES} passes: {sorted(set(fired))} keep firing. "
+                       "A rewrite must return None when it has nothing to change, and not undo another.")
 
 
-def _match_type(new, old):
+def _may_track(track, kind):
+    """Whether a rewrite tracking ``track`` (an op class or an op) may apply to ops of class ``kind``."""
+    return issubclass(kind, track) if isinstance(track, type) else type(track) is kind
+
+
+def _match_type(new, old, rewrite):
+    if not isinstance(new, Variable):
+        raise TypeError(f"rewrite {rewrite.__name__} returned {new!r} for {old!r}: it must return a list of "
+                        "variables (one per output of the node) or None")
     if new.ndim != old.ndim:
-        raise AssertionError(f"rewrite changed the number of dims of {old!r}: {old.ndim} -> {new.ndim}")
-    if new.dtype != old.dtype:
-        from .tensor import cast
-        new = cast(new, old.dtype)
-    return new
+        raise TypeError(f"rewrite {rewrite.__name__} changed the number of dims of {old!r}: "
+                        f"{old.ndim} -> {new.ndim}")
+    return cast(new, old.dtype)
 
 
-def rewrite_graph(outputs, groups=("canonicalize", "stabilize", "specialize"), log=None):
-    """``outputs`` after every rewrite: merge, fold, the local groups, fold, merge."""
+def rewrite_graph(outputs, groups=("canonicalize", "stabilize", "specialize"), log=None, extra=()):
+    """``outputs`` after every rewrite: merge, fold, the ``extra`` local rewrites (the caller's),
+    the local groups, fold, merge."""
     outputs = merge(list(outputs), log)
     outputs = constant_fold(outputs, log)
+    if extra:
+        outputs = apply_local(outputs, check_rewrites(extra), log)
     for group in groups:
         outputs = apply_local(outputs, GROUPS[group], log)
     outputs = constant_fold(outputs, log)

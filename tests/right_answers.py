@@ -12,6 +12,19 @@ cell}. Every solution cell needs at least two entries.
 RIGHT_ANSWERS = {
     # ---- 01_expression_graphs ----------------------------------------------------------------
     "01_expression_graphs": {
+        "own_rewrite": [
+            # tracking the op classes, returning the inner node's inputs list
+            "from minitheano.rewrites import local_rewrite\nfrom minitheano.ops.elemwise import Exp, Log\n\n"
+            "u = T.vector('u')\ny_own = T.log(T.exp(u)) * 3 + 1\n\n"
+            "@local_rewrite(Log)\ndef log_of_exp(node):\n    inner = node.inputs[0].owner\n"
+            "    if inner is None or not isinstance(inner.op, Exp):\n        return None\n    return inner.inputs\n\n"
+            "simplified = th.function([u], y_own, rewrites=[log_of_exp])",
+            # one variable returned instead of a list, None left implicit, rewrites as a tuple
+            "from minitheano.rewrites import local_rewrite\n\nu = T.vector('u')\ny_own = T.log(T.exp(u)) * 3 + 1\n\n"
+            "@local_rewrite(T.log)\ndef log_of_exp(node):\n    x = node.inputs[0]\n"
+            "    if x.owner and x.owner.op == T.exp:\n        return x.owner.inputs[0]\n\n"
+            "simplified = th.function([u], y_own, rewrites=(log_of_exp,))",
+        ],
     },
     # ---- 02_autodiff -------------------------------------------------------------------------
     "02_autodiff": {

@@ -7,6 +7,8 @@ import pytest
 
 import minitheano as th
 import minitheano.tensor as T
+from minitheano.kernels import conv as K
+from minitheano.kernels import pool as KP
 from minitheano.ops import conv as C
 from minitheano.ops import pool as P
 from minitheano.ops.conv import conv2d
@@ -181,8 +183,8 @@ def test_patch_matrices_stay_small(monkeypatch):
     xv = rng.standard_normal((100, 32, 14, 14)).astype("float32")
     wv = rng.standard_normal((32, 32, 3, 3)).astype("float32")
     results = f(xv, wv)
-    assert C._scratch.buffers["numpy"].nbytes <= C._CHUNK_BYTES
-    monkeypatch.setattr(C, "_CHUNK_BYTES", 1)  # one image at a time
+    assert K._scratch.buffers["numpy"].nbytes <= K._CHUNK_BYTES
+    monkeypatch.setattr(K, "_CHUNK_BYTES", 1)  # one image at a time
     for got, expected in zip(f(xv, wv), results):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
     np.testing.assert_allclose(results[0][:2], reference_conv(xv[:2], wv, "half", (1, 1), True), rtol=1e-4,
@@ -194,7 +196,7 @@ def test_patch_matrices_stay_small(monkeypatch):
 def reference_pool(x, ws, ignore_border, stride, pad, mode):
     """pool_2d by the definition (Theano's semantics): loops over windows of the padded input."""
     stride = ws if stride is None else stride
-    lead, (rows, cols) = x.shape[:-2], x.shape[-2:]
+    lead = x.shape[:-2]
     fill = -np.inf if mode == "max" else 0.0
     padded = np.pad(x.astype(float), [(0, 0)] * len(lead) + [(pad[0], pad[0]), (pad[1], pad[1])],
                     constant_values=fill)
@@ -332,3 +334,42 @@ def test_pool_output_shape():
     assert P.pool_output_shape((1, 1, 5, 5), (3, 3), False, (1, 1)) == (1, 1, 3, 3)
     assert P.pool_output_shape((1, 1, 5, 5), (3, 3), True, (2, 2), (1, 1)) == (1, 1, 3, 3)
     assert P.pool_output_shape((1, 1, None, 5), (3, 3)) == (1, 1, None, 1)
+
+
+# The kernels' interface (minitheano/kernels), checked directly ------------------------------
+
+@pytest.mark.parametrize("pad, stride", [((0, 0), (1, 1)), ((1, 2), (1, 1)), ((1, 0), (2, 3))])
+def test_conv_kernels_agree_with_the_definition_and_are_adjoint(pad, stride):
+    """correlate2d is the definition's cross-correlation; its two gradients are its adjoints:
+    <correlate2d(x, w), gy> = <x, grad_input(gy, w)> = <w, grad_weights(x, gy)>."""
+    x = rng.standard_normal((2, 3, 7, 6))
+    w = rng.standard_normal((4, 3, 3, 2))
+    y = K.correlate2d(np, x, w, pad, stride)
+    np.testing.assert_allclose(y, reference_conv(x, w, pad, stride, False), rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    gx = K.correlate2d_grad_input(np, gy, w, x.shape, pad, stride)
+    gw = K.correlate2d_grad_weights(np, x, gy, w.shape, pad, stride)
+    assert gx.shape == x.shape and gw.shape == w.shape
+    np.testing.assert_allclose(np.sum(y * gy), np.sum(x * gx), rtol=1e-10)
+    np.testing.assert_allclose(np.sum(y * gy), np.sum(w * gw), rtol=1e-10)
+
+
+@pytest.mark.parametrize("ws, stride, pad, ignore_border", [((2, 2), (2, 2), (0, 0), True),
+                                                            ((3, 2), (1, 2), (1, 1), True),
+                                                            ((3, 3), (2, 2), (0, 0), False)])
+def test_pool_kernels_agree_with_the_definition_and_are_adjoint(ws, stride, pad, ignore_border):
+    x = NO_TIES
+    for mode in P.MODES:
+        y = KP.pool2d(np, x, ws, stride, pad, ignore_border, mode)
+        np.testing.assert_allclose(y, reference_pool(x, ws, ignore_border, stride, pad, mode), rtol=1e-10)
+        gy = rng.standard_normal(y.shape)
+        if mode == "max":
+            gx = KP.max_pool2d_grad(np, x, y, gy, ws, stride, pad, ignore_border)
+            gg = rng.standard_normal(x.shape)
+            ggy = KP.max_pool2d_grad_grad(np, x, y, gg, ws, stride, pad, ignore_border)
+            assert ggy.shape == y.shape
+            np.testing.assert_allclose(np.sum(gx * gg), np.sum(gy * ggy), rtol=1e-10)
+        else:  # average pooling is linear: its gradient is its adjoint
+            gx = KP.average_pool2d_grad(np, x, gy, ws, stride, pad, ignore_border, mode)
+            np.testing.assert_allclose(np.sum(y * gy), np.sum(x * gx), rtol=1e-10)
+        assert gx.shape == x.shape

@@ -395,3 +395,11 @@ def test_function_exposes_graph_before_and_after_rewriting():
     after = [type(n.op).__name__ for n in toposort(f.graph)]
     assert before == ["Exp", "Add", "Log"] and after == ["Softplus"]
     assert f.n_nodes == 1 and "Function" in repr(f)
+
+
+def test_the_generated_source_is_visible():
+    """f.source: the Python code compilation generated, one call per node in schedule order."""
+    x = T.vector("x")
+    f = th.function([x], T.exp(x) * 2 + 1)
+    calls = [line for line in f.source.splitlines() if "= t" in line]
+    assert f.source.startswith("def program(") and len(calls) == f.n_nodes == 3

@@ -295,3 +295,42 @@ def test_verify_grad_refuses_integer_outputs():
 
 def test_verify_grad_works_on_scalars_and_scalar_outputs(rng):
     verify_grad(lambda a, b: (a * b).sum(), [np.array(1.5), rng.normal(size=4)])
+
+
+# Gradients once: grad sums broadcast gradients, casts them, and drops those of integer inputs --
+
+class ScaleRows(th.Op):
+    """x * s with s broadcast along the rows; its grad says only the mathematics ([g * s, g * x])."""
+
+    broadcasts = True
+
+    def make_node(self, x, s):
+        return th.Apply(self, [x, s], [th.TensorType(x.dtype, x.type.shape)])
+
+    def perform(self, xp, x, s):
+        return x * s
+
+    def grad(self, node, output_grads):
+        (g,), (x, s) = output_grads, node.inputs
+        return [g * s, g * x]
+
+
+def test_grad_sums_a_broadcast_input_back_to_its_shape(rng):
+    x, s = T.dmatrix("x"), T.dvector("s")
+    gs = grad(ScaleRows()(x, s).sum(), s)
+    assert gs.ndim == 1
+    xv, sv = rng.normal(size=(3, 4)), rng.normal(size=4)
+    np.testing.assert_allclose(th.function([x, s], gs)(xv, sv), xv.sum(axis=0))
+    verify_grad(lambda a, b: ScaleRows()(a, b), [xv, sv])
+
+
+def test_grad_drops_the_gradients_of_integer_inputs_and_casts_the_others():
+    x, n = T.fvector("x"), T.ivector("n")
+    cost = ScaleRows()(x, n).sum()
+    gx = grad(cost, x)
+    assert gx.dtype == "float32"
+    np.testing.assert_array_equal(th.function([x, n], gx)(np.ones(3, "float32"), np.arange(3, dtype="int32")),
+                                  [0, 1, 2])
+    # the op's gradient for the integer input n is dropped, not cast to int32 and passed on
+    grads = th.gradient._backpropagate([cost], {cost: T.constant(1.0)}, {x, n}, set())
+    assert grads[n] is None and grads[x].dtype == "float32"

@@ -559,3 +559,27 @@ def test_mlp_with_dropout_reaches_96_percent_on_mnist_in_two_epochs(mnist):
             train_fn(xb, yb)
     accuracy = np.mean([val_fn(xb, yb) for xb, yb in iterate_minibatches(mnist.X_val, mnist.y_val, 1000)])
     assert accuracy >= 0.96, f"validation accuracy {accuracy:.4f} after 2 epochs"
+
+
+def test_dense_layer_keeps_num_leading_axes():
+    rng = np.random.default_rng(0)
+    """num_leading_axes=2 applies the same weights at every position of the second axis."""
+    x = T.tensor3("x")
+    l_in = layers.InputLayer((None, 5, 3), input_var=x)
+    dense = layers.DenseLayer(l_in, 4, num_leading_axes=2, nonlinearity=None)
+    also = layers.DenseLayer(l_in, 4, num_leading_axes=-1, nonlinearity=None, W=dense.W, b=dense.b)
+    assert dense.output_shape == (None, 5, 4) and also.output_shape == (None, 5, 4)
+    xv = rng.normal(size=(2, 5, 3)).astype("float32")
+    W, b = dense.W.get_value(), dense.b.get_value()
+    for layer in (dense, also):
+        got = th.function([x], layers.get_output(layer))(xv)
+        np.testing.assert_allclose(got, xv @ W + b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="num_leading_axes=3"):
+        layers.DenseLayer(l_in, 4, num_leading_axes=3)
+
+
+def test_merge_layer_checks_its_input_shapes():
+    with pytest.raises(ValueError, match="non-positive input shape"):
+        layers.ConcatLayer([layers.InputLayer((None, 3)), (None, 0)])
+    with pytest.raises(TypeError, match="layer or a shape tuple"):
+        layers.ConcatLayer([layers.InputLayer((None, 3)), [None, 3]])

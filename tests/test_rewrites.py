@@ -304,3 +304,68 @@ def test_every_registered_local_rewrite_is_tested_here():
     source = open(__file__).read()
     untested = sorted(n for n in names if f"def test_{n}" not in source)
     assert not untested, f"rewrites without a test named after them: {untested}"
+
+
+# Declared rewrites: the ops they track, and one compile's own rewrites ------------------------
+
+@rewrites.local_rewrite(T.log)
+def log_of_exp(node):
+    """log(exp(x)) -> x."""
+    (arg,) = node.inputs
+    if arg.owner is not None and arg.owner.op == T.exp:
+        return [arg.owner.inputs[0]]
+    return None
+
+
+def test_a_rewrite_given_to_one_function_fires_there_only():
+    x = T.vector("x")
+    y = T.log(T.exp(x)) * 2
+    plain, rewritten = th.function([x], y), th.function([x], y, rewrites=[log_of_exp])
+    v = np.array([0.5, -1.0, 3.0], dtype="float32")
+    np.testing.assert_allclose(rewritten(v), plain(v), rtol=1e-6)
+    assert "log_of_exp" in rewritten.rewrites_applied and "log_of_exp" not in plain.rewrites_applied
+    assert rewritten.n_nodes == plain.n_nodes - 2
+    assert th.pp(th.rewrite(y, rewrites=[log_of_exp])) == "(x * 2)"
+    # FAST_COMPILE runs no standard rewrite, but still the ones the caller asked for
+    fast = th.function([x], y, mode="FAST_COMPILE", rewrites=[log_of_exp])
+    assert fast.rewrites_applied == ["log_of_exp"] and fast.n_nodes == 1
+
+
+def test_the_driver_offers_a_rewrite_only_the_nodes_it_tracks():
+    seen = []
+
+    @rewrites.local_rewrite(E.Exp)
+    def spy(node):
+        seen.append(type(node.op))
+        return None
+
+    x = T.vector("x")
+    th.function([x], T.exp(x) + T.log(x) * T.exp(2 * x), rewrites=[spy])
+    assert seen and set(seen) == {E.Exp}
+    # tracking an op class takes its subclasses; tracking an op takes equal ops only
+    assert rewrites.tracks_op(rewrites.local_rewrite(E.Elemwise)(lambda n: None), T.exp)
+    assert not rewrites.tracks_op(rewrites.local_rewrite(T.log)(lambda n: None), T.exp)
+
+
+def test_rewrite_api_errors_name_the_cause():
+    x = T.vector("x")
+    with pytest.raises(TypeError, match="not a declared rewrite"):
+        th.function([x], T.exp(x), rewrites=[lambda node: None])
+    with pytest.raises(TypeError, match="name the ops"):
+        rewrites.local_rewrite("canonicalize")
+    with pytest.raises(ValueError, match="group"):
+        rewrites.local_rewrite(E.Exp, group="tidy")
+
+    @rewrites.local_rewrite(E.Exp)
+    def wrong_dims(node):
+        return [node.inputs[0].sum()]
+
+    with pytest.raises(TypeError, match="wrong_dims changed the number of dims"):
+        th.function([x], T.exp(x), rewrites=[wrong_dims])
+
+    @rewrites.local_rewrite(E.Exp)
+    def never_settles(node):
+        return [T.exp(node.inputs[0] + 0)]
+
+    with pytest.raises(RuntimeError, match="never_settles"):
+        th.function([x], T.exp(x), mode="FAST_COMPILE", rewrites=[never_settles])

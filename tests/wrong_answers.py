@@ -19,6 +19,9 @@ every notebook in solutions/ needs at least one entry. Example:
     }
 """
 
+# The given lines of notebook 01's rewrite exercise, above its blank.
+HEAD_01 = "from minitheano.rewrites import local_rewrite\n\nu = T.vector('u')\ny_own = T.log(T.exp(u)) * 3 + 1\n"
+
 WRONG_ANSWERS = {
     "01_expression_graphs": {
         "network": [
@@ -51,6 +54,24 @@ WRONG_ANSWERS = {
             "add = th.function([v], total, updates={total: total + v})",
             # the shared variable replaced by a Python float (no updates at all)
             "v = T.scalar('v')\ntotal = 0.0\nadd = th.function([v], total + v)",
+        ],
+        "own_rewrite": [
+            # the log's input not checked for an exp: log(anything with an owner) loses its log
+            HEAD_01 + "@local_rewrite(T.log)\ndef log_of_exp(node):\n    (arg,) = node.inputs\n"
+            "    if arg.owner is not None:\n        return [arg.owner.inputs[0]]\n    return None\n\n"
+            "simplified = th.function([u], y_own, rewrites=[log_of_exp])",
+            # log(exp(v)) replaced by exp(v) instead of v
+            HEAD_01 + "@local_rewrite(T.log)\ndef log_of_exp(node):\n    (arg,) = node.inputs\n"
+            "    if arg.owner is not None and arg.owner.op == T.exp:\n        return [arg]\n    return None\n\n"
+            "simplified = th.function([u], y_own, rewrites=[log_of_exp])",
+            # the rewrite written but not given to the compilation
+            HEAD_01 + "@local_rewrite(T.log)\ndef log_of_exp(node):\n    (arg,) = node.inputs\n"
+            "    if arg.owner is not None and arg.owner.op == T.exp:\n        return [arg.owner.inputs[0]]\n"
+            "    return None\n\nsimplified = th.function([u], y_own)",
+            # the other way round: exp(log(v)) -> v, tracking exp (wrong for v <= 0, and not this graph)
+            HEAD_01 + "@local_rewrite(T.exp)\ndef log_of_exp(node):\n    (arg,) = node.inputs\n"
+            "    if arg.owner is not None and arg.owner.op == T.log:\n        return [arg.owner.inputs[0]]\n"
+            "    return None\n\nsimplified = th.function([u], y_own, rewrites=[log_of_exp])",
         ],
     },
     "02_autodiff": {

@@ -1,4 +1,6 @@
-"""Compiling graphs into callables."""
-from .function import ComputeError, Function, MissingInputError, UnusedInputError, function
+"""Compiling graphs into callables: ``collect`` (inputs, givens, updates), ``link`` (schedule
+and code generation), ``inplace`` (the in-place pass), ``errors`` (reports), ``function``."""
+from .errors import ComputeError, MissingInputError, UnusedInputError
+from .function import Function, function
 
 __all__ = ["function", "Function", "ComputeError", "MissingInputError", "UnusedInputError"]

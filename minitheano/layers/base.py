@@ -22,11 +22,16 @@ class Layer:
         else:
             raise TypeError(f"{type(self).__name__}: incoming must be a layer or a shape tuple, "
                             f"got {type(incoming).__name__} {incoming!r}")
+        self._start(name, [self.input_shape])
+
+    def _start(self, name, input_shapes):
+        """What every layer starts with: a name, no parameters, and positive input shapes."""
         self.name = name
         self.params = OrderedDict()
         self.get_output_kwargs = []
-        if any(d is not None and d <= 0 for d in self.input_shape):
-            raise ValueError(f"{self!r}: cannot create a layer with a non-positive input shape {self.input_shape}")
+        for shape in input_shapes:
+            if any(d is not None and d <= 0 for d in shape):
+                raise ValueError(f"{self!r}: cannot create a layer with a non-positive input shape {shape}")
 
     def __repr__(self):
         return f"{type(self).__name__}({self.name!r})" if self.name else type(self).__name__
@@ -38,7 +43,7 @@ class Layer:
             raise ValueError(f"{self!r}: get_output_shape_for returned a symbolic shape {shape}")
         return shape
 
-    def get_params(self, unwrap_shared=True, **tags):
+    def get_params(self, **tags):
         """This layer's parameters, filtered by tags: ``trainable=True`` keeps those tagged
         trainable, ``regularizable=False`` drops those tagged regularizable."""
         only = {tag for tag, value in tags.items() if value}
@@ -69,11 +74,13 @@ class MergeLayer(Layer):
     """A layer with several inputs: ``incomings`` is a list of layers or shape tuples."""
 
     def __init__(self, incomings, name=None):
+        for i in incomings:
+            if not isinstance(i, (tuple, Layer)):
+                raise TypeError(f"{type(self).__name__}: each incoming must be a layer or a shape tuple, "
+                                f"got {type(i).__name__} {i!r}")
         self.input_shapes = [i if isinstance(i, tuple) else i.output_shape for i in incomings]
         self.input_layers = [None if isinstance(i, tuple) else i for i in incomings]
-        self.name = name
-        self.params = OrderedDict()
-        self.get_output_kwargs = []
+        self._start(name, self.input_shapes)
 
     @Layer.output_shape.getter
     def output_shape(self):

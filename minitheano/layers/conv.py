@@ -1,32 +1,8 @@
 """2D convolution layers (batch, channels, rows, columns), as in Lasagne."""
 from .. import init, nonlinearities
+from ..ops.conv import conv2d
+from ..shapes import as_tuple, conv_output_length
 from .base import Layer
-
-
-def as_tuple(x, n, what="value"):
-    """``x`` repeated ``n`` times if it is a single int, else ``x`` checked to have length ``n``."""
-    if isinstance(x, (tuple, list)):
-        if len(x) != n:
-            raise ValueError(f"{what} must be an int or {n} ints, got {x!r}")
-        return tuple(int(v) for v in x)
-    return (int(x),) * n
-
-
-def conv_output_length(input_length, filter_size, stride, pad=0):
-    """Output length of a convolution along one axis; pad is an int, 'valid', 'full' or 'same'."""
-    if input_length is None:
-        return None
-    if pad == "valid":
-        length = input_length - filter_size + 1
-    elif pad == "full":
-        length = input_length + filter_size - 1
-    elif pad == "same":
-        length = input_length
-    elif isinstance(pad, int):
-        length = input_length + 2 * pad - filter_size + 1
-    else:
-        raise ValueError(f"invalid pad {pad!r}")
-    return (length + stride - 1) // stride
 
 
 class Conv2DLayer(Layer):
@@ -77,9 +53,7 @@ class Conv2DLayer(Layer):
             conv_output_length(n, f, s, p) for n, f, s, p in zip(input_shape[2:], self.filter_size, self.stride, pad))
 
     def convolve(self, input, **kwargs):
-        convolution = self.convolution
-        if convolution is None:
-            from ..ops.conv import conv2d as convolution
+        convolution = self.convolution or conv2d
         border_mode = "half" if self.pad == "same" else self.pad
         return convolution(input, self.W, self.input_shape, self.get_W_shape(), subsample=self.stride,
                            border_mode=border_mode, filter_flip=self.flip_filters)

@@ -125,11 +125,11 @@ def _unique(items):
     return result
 
 
-def get_all_params(layer, unwrap_shared=True, **tags):
+def get_all_params(layer, **tags):
     """The parameters of every layer in the network, each once, filtered by tags
     (``trainable=True``: what the updates should change; ``regularizable=True``: what a
     weight penalty should apply to)."""
-    return _unique(p for l in get_all_layers(layer) for p in l.get_params(**tags))
+    return _unique(p for each in get_all_layers(layer) for p in each.get_params(**tags))
 
 
 def count_params(layer, **tags):
@@ -146,9 +146,9 @@ def get_all_param_values(layer, **tags):
 def _describe_params(layer, **tags):
     """'parameter i (name, of LayerType number k)' for each parameter, for error messages."""
     where = {}
-    for k, l in enumerate(get_all_layers(layer)):
-        for p in l.get_params(**tags):
-            where.setdefault(p, f"{p.name or 'unnamed'} of {l!r}, layer {k}")
+    for k, each in enumerate(get_all_layers(layer)):
+        for p in each.get_params(**tags):
+            where.setdefault(p, f"{p.name or 'unnamed'} of {each!r}, layer {k}")
     return [f"parameter {i} ({where[p]})" for i, p in enumerate(get_all_params(layer, **tags))]
 
 

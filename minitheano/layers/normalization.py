@@ -1,18 +1,21 @@
 """Batch normalisation (Ioffe & Szegedy 2015), as Lasagne's BatchNormLayer and batch_norm()."""
 from .. import init, nonlinearities
 from .. import tensor as T
-from ..graph import SharedVariable
+from ..graph import Variable
+from ..ops.depend import depend
 from .base import Layer
+from .special import NonlinearityLayer
 
 
-class _SharedAlias(SharedVariable):
+class _SharedAlias(T.TensorSharedVariable):
     """A second variable for the value of ``target``: reading and updating one is reading and
     updating the other. Its ``default_update`` belongs to the alias only, so graphs that
     contain the alias update the running averages and graphs that contain only ``target``
     (deterministic outputs) do not."""
 
     def __init__(self, target):
-        self.type, self.owner, self.index, self.name = target.type, None, None, target.name
+        # The value is the target's (``container`` below), so SharedVariable's own storage is skipped.
+        Variable.__init__(self, target.type, name=target.name)
         self.default_update = None
         self.target = target
 
@@ -69,9 +72,9 @@ class BatchNormLayer(Layer):
             running_mean, running_inv_std = _SharedAlias(self.mean), _SharedAlias(self.inv_std)
             for running, batch in ((running_mean, batch_mean), (running_inv_std, batch_inv_std)):
                 running.default_update = T.cast((1 - self.alpha) * running + self.alpha * batch, running.dtype)
-            # Zero terms that put the aliases (and so their updates) into the output's graph.
-            mean = mean + 0 * running_mean
-            inv_std = inv_std + 0 * running_inv_std
+            # The aliases ride along with the output, so compiling it runs their updates.
+            mean = depend(mean, running_mean)
+            inv_std = depend(inv_std, running_inv_std)
         kept = iter(range(input.ndim - len(self.axes)))
         pattern = ["x" if axis in self.axes else next(kept) for axis in range(input.ndim)]
         beta = 0 if self.beta is None else self.beta.dimshuffle(pattern)
@@ -91,6 +94,5 @@ def batch_norm(layer, **kwargs):
     bn_name = kwargs.pop("name", None) or (layer.name and layer.name + "_bn")
     layer = BatchNormLayer(layer, name=bn_name, **kwargs)
     if nonlinearity is not None and nonlinearity is not nonlinearities.identity:
-        from .special import NonlinearityLayer
         layer = NonlinearityLayer(layer, nonlinearity, name=bn_name and bn_name + "_nonlin")
     return layer

@@ -1,20 +1,7 @@
 """2D pooling layers."""
+from ..ops.pool import pool_2d
+from ..shapes import as_tuple, pool_output_length
 from .base import Layer
-from .conv import as_tuple
-
-
-def pool_output_length(input_length, pool_size, stride, pad, ignore_border):
-    """Output length of pooling along one axis (as Theano's pool_2d computes it)."""
-    if input_length is None or pool_size is None:
-        return None
-    if ignore_border:
-        length = input_length + 2 * pad - pool_size + 1
-        return (length + stride - 1) // stride
-    if pad != 0:
-        raise ValueError("padding needs ignore_border=True")
-    if stride >= pool_size:
-        return (input_length + stride - 1) // stride
-    return max(0, (input_length - pool_size + stride - 1) // stride) + 1
 
 
 class Pool2DLayer(Layer):
@@ -38,8 +25,6 @@ class Pool2DLayer(Layer):
             for n, w, s, p in zip(input_shape[2:], self.pool_size, self.stride, self.pad))
 
     def get_output_for(self, input, **kwargs):
-        from ..ops.pool import pool_2d
-
         return pool_2d(input, ws=self.pool_size, stride=self.stride, ignore_border=self.ignore_border,
                        pad=self.pad, mode=self.mode)
 

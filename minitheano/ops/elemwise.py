@@ -1,178 +1,38 @@
-"""Elementwise ops: arithmetic, comparisons, nonlinearities, with numpy broadcasting.
-
-Shapes broadcast as in numpy. Statically known lengths that cannot broadcast fail when the
-graph is built. Dtypes follow one rule: if any input is a float, the result is the widest
-float among the inputs (integers never upcast floats); otherwise numpy's integer promotion.
+"""Elementwise ops: arithmetic, comparisons, nonlinearities, with numpy broadcasting
+(the rules and the ``Elemwise`` base are in ``broadcast.py``).
 """
-import functools
-
 import numpy as np
 
 from ..config import config
-from ..graph import Apply, Op, TensorType, as_variable
-
-
-class ShapeError(ValueError):
-    """Shapes that cannot work together, found while building the graph."""
-
-
-def _T():
-    from .. import tensor
-
-    return tensor
-
-
-def upcast(*dtypes):
-    floats = [np.dtype(d) for d in dtypes if np.dtype(d).kind == "f"]
-    if floats:
-        return max(floats, key=lambda d: d.itemsize).name
-    return np.result_type(*[np.dtype(d) for d in dtypes]).name
-
-
-def broadcast_shape(inputs, op_name):
-    """Static output shape of broadcasting ``inputs``; ShapeError names them when it can't."""
-    ndim = max(v.ndim for v in inputs)
-    shapes = [(1,) * (ndim - v.ndim) + v.type.shape for v in inputs]
-    out = []
-    for axis, dims in enumerate(zip(*shapes)):
-        known = {d for d in dims if d is not None and d != 1}
-        if len(known) > 1:
-            described = ", ".join(f"{v!r} with shape {v.type.shape}" for v in inputs)
-            raise ShapeError(f"{op_name}: cannot broadcast {described} (axis {axis} of the result: lengths {sorted(known)}).")
-        if known:
-            out.append(known.pop())
-        elif all(d == 1 for d in dims):
-            out.append(1)
-        else:
-            out.append(None)
-    return tuple(out)
-
-
-class Elemwise(Op):
-    """Base of elementwise ops: subclasses give ``impl(xp, *values)`` and ``grad``.
-
-    ``symbol`` makes the op print infix in ``pp``: ``(a + b)``.
-    """
-
-    nin = 2
-    symbol = None
-    fresh_output = True
-
-    @property
-    def name(self):
-        return type(self).__name__.lower()
-
-    def __str__(self):
-        return self.name
-
-    def output_dtype(self, *dtypes):
-        return upcast(*dtypes)
-
-    def make_node(self, *inputs):
-        if len(inputs) != self.nin:
-            raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(inputs)}")
-        inputs = [as_variable(i) for i in inputs]
-        shape = broadcast_shape(inputs, self.name)
-        dtype = self.output_dtype(*[i.dtype for i in inputs])
-        return Apply(self, inputs, [TensorType(dtype, shape)])
-
-    def impl(self, xp, *args):
-        raise NotImplementedError
-
-    def perform(self, xp, *args):
-        return self.impl(xp, *args)
-
-    ufunc = None  # name of the array-module function computing this op, if there is one
-
-    def make_thunk(self, node, xp):
-        """The fastest callable for this node: the bare ufunc when it already gives the declared
-        dtype (probed once on tiny arrays), else a wrapper that casts."""
-        dtype = np.dtype(node.outputs[0].dtype)
-        fn = getattr(xp, self.ufunc) if self.ufunc else functools.partial(self.impl, xp)
-        try:
-            probe = self.impl(np, *[np.ones((1,) * i.ndim, dtype=i.dtype) for i in node.inputs])
-            exact = np.asarray(probe).dtype == dtype
-        except Exception:
-            exact = False
-        if exact:
-            return fn
-
-        def thunk(*args):
-            out = fn(*args)
-            return out if out.dtype == dtype else out.astype(dtype)
-
-        return thunk
-
-    def make_inplace_thunk(self, node, xp, i):
-        """Like make_thunk, but writes the result into input ``i`` when shapes allow.
-
-        The linker asks for this only when input ``i`` is a fresh array used by this node alone.
-        """
-        if not self.ufunc:
-            return None
-        dtype = np.dtype(node.outputs[0].dtype)
-        try:
-            probe = self.impl(np, *[np.ones((1,) * v.ndim, dtype=v.dtype) for v in node.inputs])
-        except Exception:
-            return None
-        if np.asarray(probe).dtype != dtype or node.inputs[i].dtype != dtype:
-            return None
-        ufunc = getattr(xp, self.ufunc)
-
-        def thunk(*args):
-            try:
-                return ufunc(*args, out=args[i])
-            except (TypeError, ValueError):  # a scalar, or the result is larger than that input
-                return ufunc(*args)
-
-        return thunk
-
-    def pp(self, node, args):
-        if self.symbol and len(args) == 2:
-            return f"({args[0]} {self.symbol} {args[1]})"
-        if self.symbol and len(args) == 1:
-            return f"{self.symbol}{args[0]}"
-        return f"{self.name}({', '.join(args)})"
-
-
-class UnaryFloat(Elemwise):
-    """An elementwise function whose result is a float even for integer input."""
-
-    nin = 1
-
-    def output_dtype(self, dtype):
-        return dtype if np.dtype(dtype).kind == "f" else config.floatX
-
-
-def _sum_to(g, x):
-    """Gradient ``g`` of a broadcast result, summed back to the shape of input ``x``."""
-    if g.type.shape == x.type.shape and None not in x.type.shape:
-        return g
-    return SumToShape()(g, x)
-
-
-def _float_or_none(g, x):
-    return g if np.dtype(x.dtype).kind == "f" else None
+from ..graph import as_variable
+from .broadcast import (  # noqa: F401 (re-exported: the elementwise vocabulary in one place)
+    BroadcastLike, Elemwise, ShapeError, SumToShape, UnaryFloat, broadcast_like, broadcast_shape, ones_like, sum_to,
+    sum_to_shape, upcast, zeros_like)
 
 
 # Arithmetic -------------------------------------------------------------------------------
+# Each op class is followed by its user function (an instance: ``add(a, b)`` builds a node).
+# Gradients say only their own mathematics: ``grad`` (minitheano.gradient) sums a gradient back
+# to the shape of a broadcast input and drops the gradients of integer inputs.
 
 class Add(Elemwise):
     ufunc = "add"
     symbol = "+"
     def impl(self, xp, a, b): return a + b
-    def grad(self, node, grads):
-        (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g, x), x), _float_or_none(_sum_to(g, y), y)]
+    def grad(self, node, grads): return [grads[0], grads[0]]
+
+
+add = Add()
 
 
 class Sub(Elemwise):
     ufunc = "subtract"
     symbol = "-"
     def impl(self, xp, a, b): return a - b
-    def grad(self, node, grads):
-        (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g, x), x), _float_or_none(_sum_to(-g, y), y)]
+    def grad(self, node, grads): return [grads[0], -grads[0]]
+
+
+sub = Sub()
 
 
 class Mul(Elemwise):
@@ -181,7 +41,10 @@ class Mul(Elemwise):
     def impl(self, xp, a, b): return a * b
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g * y, x), x), _float_or_none(_sum_to(g * x, y), y)]
+        return [g * y, g * x]
+
+
+mul = Mul()
 
 
 class TrueDiv(Elemwise):
@@ -193,7 +56,10 @@ class TrueDiv(Elemwise):
     def impl(self, xp, a, b): return a / b
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        return [_float_or_none(_sum_to(g / y, x), x), _float_or_none(_sum_to(-g * x / (y * y), y), y)]
+        return [g / y, -g * x / (y * y)]
+
+
+true_div = TrueDiv()
 
 
 class FloorDiv(Elemwise):
@@ -202,10 +68,16 @@ class FloorDiv(Elemwise):
     def grad(self, node, grads): return [None, None]
 
 
+floor_div = FloorDiv()
+
+
 class Mod(Elemwise):
     symbol = "%"
     def impl(self, xp, a, b): return a % b
     def grad(self, node, grads): return [None, None]
+
+
+mod = Mod()
 
 
 class Pow(Elemwise):
@@ -214,10 +86,11 @@ class Pow(Elemwise):
     def impl(self, xp, a, b): return a ** b
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
-        gx = _sum_to(g * y * x ** (y - 1), x)
-        gy = _sum_to(g * node.outputs[0] * T.log(x), y) if np.dtype(y.dtype).kind == "f" else None
-        return [_float_or_none(gx, x), gy]
+        gy = g * node.outputs[0] * log(x) if np.dtype(y.dtype).kind == "f" else None
+        return [g * y * x ** (y - 1), gy]
+
+
+pow = Pow()
 
 
 class Maximum(Elemwise):
@@ -225,9 +98,10 @@ class Maximum(Elemwise):
     def impl(self, xp, a, b): return xp.maximum(a, b)
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
-        return [_float_or_none(_sum_to(g * T.cast(T.ge(x, y), g.dtype), x), x),
-                _float_or_none(_sum_to(g * T.cast(T.lt(x, y), g.dtype), y), y)]
+        return [g * cast(ge(x, y), g.dtype), g * cast(lt(x, y), g.dtype)]
+
+
+maximum = Maximum()
 
 
 class Minimum(Elemwise):
@@ -235,23 +109,30 @@ class Minimum(Elemwise):
     def impl(self, xp, a, b): return xp.minimum(a, b)
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
-        return [_float_or_none(_sum_to(g * T.cast(T.le(x, y), g.dtype), x), x),
-                _float_or_none(_sum_to(g * T.cast(T.gt(x, y), g.dtype), y), y)]
+        return [g * cast(le(x, y), g.dtype), g * cast(gt(x, y), g.dtype)]
+
+
+minimum = Minimum()
 
 
 class Neg(Elemwise):
     ufunc = "negative"
     nin, symbol = 1, "-"
     def impl(self, xp, a): return -a
-    def grad(self, node, grads): return [_float_or_none(-grads[0], node.inputs[0])]
+    def grad(self, node, grads): return [-grads[0]]
+
+
+neg = Neg()
 
 
 class Abs(Elemwise):
     ufunc = "absolute"
     nin = 1
     def impl(self, xp, a): return xp.abs(a)
-    def grad(self, node, grads): return [_float_or_none(grads[0] * _T().sgn(node.inputs[0]), node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * sgn(node.inputs[0])]
+
+
+abs_ = Abs()
 
 
 class Sgn(Elemwise):
@@ -259,6 +140,9 @@ class Sgn(Elemwise):
     nin = 1
     def impl(self, xp, a): return xp.sign(a)
     def grad(self, node, grads): return [None]
+
+
+sgn = Sgn()
 
 
 # Functions --------------------------------------------------------------------------------
@@ -269,10 +153,16 @@ class Exp(UnaryFloat):
     def grad(self, node, grads): return [grads[0] * node.outputs[0]]
 
 
+exp = Exp()
+
+
 class Log(UnaryFloat):
     ufunc = "log"
     def impl(self, xp, a): return xp.log(a)
     def grad(self, node, grads): return [grads[0] / node.inputs[0]]
+
+
+log = Log()
 
 
 class Log1p(UnaryFloat):
@@ -281,29 +171,44 @@ class Log1p(UnaryFloat):
     def grad(self, node, grads): return [grads[0] / (1 + node.inputs[0])]
 
 
+log1p = Log1p()
+
+
 class Sqrt(UnaryFloat):
     ufunc = "sqrt"
     def impl(self, xp, a): return xp.sqrt(a)
     def grad(self, node, grads): return [grads[0] * 0.5 / node.outputs[0]]
 
 
+sqrt = Sqrt()
+
+
 class Square(Elemwise):
     ufunc = "square"
     nin = 1
     def impl(self, xp, a): return a * a
-    def grad(self, node, grads): return [_float_or_none(grads[0] * 2 * node.inputs[0], node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * 2 * node.inputs[0]]
+
+
+square = Square()
 
 
 class Sin(UnaryFloat):
     ufunc = "sin"
     def impl(self, xp, a): return xp.sin(a)
-    def grad(self, node, grads): return [grads[0] * _T().cos(node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * cos(node.inputs[0])]
+
+
+sin = Sin()
 
 
 class Cos(UnaryFloat):
     ufunc = "cos"
     def impl(self, xp, a): return xp.cos(a)
-    def grad(self, node, grads): return [-grads[0] * _T().sin(node.inputs[0])]
+    def grad(self, node, grads): return [-grads[0] * sin(node.inputs[0])]
+
+
+cos = Cos()
 
 
 class Sigmoid(UnaryFloat):
@@ -314,6 +219,9 @@ class Sigmoid(UnaryFloat):
         return [grads[0] * s * (1 - s)]
 
 
+sigmoid = Sigmoid()
+
+
 class Tanh(UnaryFloat):
     ufunc = "tanh"
     def impl(self, xp, a): return xp.tanh(a)
@@ -322,28 +230,36 @@ class Tanh(UnaryFloat):
         return [grads[0] * (1 - t * t)]
 
 
+tanh = Tanh()
+
+
 class Softplus(UnaryFloat):
     """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
     def impl(self, xp, a): return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
-    def grad(self, node, grads): return [grads[0] * _T().sigmoid(node.inputs[0])]
+    def grad(self, node, grads): return [grads[0] * sigmoid(node.inputs[0])]
+
+
+softplus = Softplus()
 
 
 class Relu(Elemwise):
     nin = 1
     def impl(self, xp, a): return xp.maximum(a, 0)
-    def grad(self, node, grads):
-        x = node.inputs[0]
-        return [ReluGrad()(x, grads[0]) if np.dtype(x.dtype).kind == "f" else None]
+    def grad(self, node, grads): return [relu_grad(node.inputs[0], grads[0])]
+
+
+relu = Relu()
 
 
 class ReluGrad(Elemwise):
     """``g`` where ``x > 0``, else 0: the gradient of relu in one pass instead of three."""
     def output_dtype(self, x, g): return g
     def impl(self, xp, x, g): return xp.where(x > 0, g, 0)
-    def grad(self, node, grads):
-        x, _ = node.inputs
-        return [None, _sum_to(ReluGrad()(x, grads[0]), node.inputs[1])]
+    def grad(self, node, grads): return [None, relu_grad(node.inputs[0], grads[0])]
     def pp(self, node, args): return f"relu_grad({args[0]}, {args[1]})"
+
+
+relu_grad = ReluGrad()
 
 
 class Clip(Elemwise):
@@ -351,9 +267,10 @@ class Clip(Elemwise):
     def impl(self, xp, a, lo, hi): return xp.clip(a, lo, hi)
     def grad(self, node, grads):
         x, lo, hi = node.inputs
-        T = _T()
-        inside = T.cast(T.ge(x, lo) & T.le(x, hi), grads[0].dtype)
-        return [_float_or_none(_sum_to(grads[0] * inside, x), x), None, None]
+        return [grads[0] * cast(ge(x, lo) & le(x, hi), grads[0].dtype), None, None]
+
+
+clip = Clip()
 
 
 # Comparisons and logic (integer results, no gradient) ---------------------------------------
@@ -395,17 +312,22 @@ class IsNan(Comparison):
     def impl(self, xp, a): return xp.isnan(a)
 
 
+lt, gt, le, ge, eq, neq = LT(), GT(), LE(), GE(), EQ(), NEQ()
+and_, or_, invert, isnan = And(), Or(), Invert(), IsNan()
+
+
 class Switch(Elemwise):
     """``switch(cond, a, b)``: a where cond is nonzero, else b."""
     nin = 3
     def output_dtype(self, c, a, b): return upcast(a, b)
     def impl(self, xp, c, a, b): return xp.where(c, a, b)
     def grad(self, node, grads):
-        (g,), (c, a, b) = grads, node.inputs
-        T = _T()
-        zero = T.zeros_like(g)
-        return [None, _float_or_none(_sum_to(T.switch(c, g, zero), a), a),
-                _float_or_none(_sum_to(T.switch(c, zero, g), b), b)]
+        (g,), c = grads, node.inputs[0]
+        zero = zeros_like(g)
+        return [None, switch(c, g, zero), switch(c, zero, g)]
+
+
+switch = Switch()
 
 
 class Cast(Elemwise):
@@ -424,59 +346,13 @@ class Cast(Elemwise):
 
     def grad(self, node, grads):
         x = node.inputs[0]
-        if np.dtype(x.dtype).kind != "f" or np.dtype(self.dtype).kind != "f":
-            return [None]
-        return [_T().cast(grads[0], x.dtype)]
+        return [cast(grads[0], x.dtype) if np.dtype(self.dtype).kind == "f" else None]
 
 
-# Broadcasting helpers used by gradients ------------------------------------------------------
-
-class SumToShape(Op):
-    """``g`` summed over the axes along which ``like`` was broadcast (the gradient of broadcasting)."""
-
-    def make_node(self, g, like):
-        return Apply(self, [g, like], [TensorType(g.dtype, like.type.shape)])
-
-    def perform(self, xp, g, like):
-        if g.shape == like.shape:
-            return g
-        lead = g.ndim - like.ndim
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(like.shape) if n == 1 and g.shape[lead + i] != 1)
-        if not axes:
-            return g.reshape(like.shape)
-        kept = [a for a in range(g.ndim) if a not in axes]
-        if len(kept) == 1:
-            # One axis kept (a bias gradient): sum rows of a 2-d view when memory allows it, which
-            # is much faster than numpy's reduction over several strided axes.
-            moved = xp.moveaxis(g, kept[0], -1)
-            if moved.flags.c_contiguous:
-                return moved.reshape(-1, moved.shape[-1]).sum(axis=0).reshape(like.shape)
-        return g.sum(axis=axes, keepdims=True).reshape(like.shape)
-
-    def grad(self, node, grads):
-        g, _ = node.inputs
-        return [BroadcastLike()(grads[0], g), None]
-
-    def pp(self, node, args):
-        return f"sum_to_shape({args[0]}, {args[1]})"
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` ('floatX' means config.floatX)."""
+    x = as_variable(x)
+    dtype = config.floatX if dtype == "floatX" else np.dtype(dtype).name
+    return x if x.dtype == dtype else Cast(dtype)(x)
 
 
-class BroadcastLike(Op):
-    """``value`` broadcast to the shape of ``like`` (``like`` contributes only its shape)."""
-
-    def make_node(self, value, like):
-        value, like = as_variable(value), as_variable(like)
-        if value.ndim > like.ndim:
-            raise ShapeError(f"broadcast_like: {value!r} has more dimensions than {like!r}")
-        return Apply(self, [value, like], [TensorType(value.dtype, like.type.shape)])
-
-    def perform(self, xp, value, like):
-        return xp.broadcast_to(value, like.shape)
-
-    def grad(self, node, grads):
-        value, _ = node.inputs
-        return [_float_or_none(SumToShape()(grads[0], value), value), None]
-
-    def pp(self, node, args):
-        return f"fill({args[1]}, {args[0]})"

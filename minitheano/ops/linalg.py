@@ -1,8 +1,9 @@
 """Matrix products: ``dot`` of vectors and matrices."""
 import numpy as np
 
-from ..graph import Apply, Op, TensorType
-from .elemwise import ShapeError, _T, upcast
+from ..graph import Apply, Op, TensorType, as_variable
+from .elemwise import ShapeError, cast, mul, upcast
+from .shape import dimshuffle
 
 
 class Dot(Op):
@@ -37,20 +38,33 @@ class Dot(Op):
 
     def grad(self, node, grads):
         (g,), (x, y) = grads, node.inputs
-        T = _T()
         if x.ndim == 2 and y.ndim == 2:
-            gx, gy = T.dot(g, y.T), T.dot(x.T, g)
+            gx, gy = dot(g, y.T), dot(x.T, g)
         elif x.ndim == 2:
-            gx, gy = T.outer(g, y), T.dot(x.T, g)
+            gx, gy = outer(g, y), dot(x.T, g)
         elif y.ndim == 2:
-            gx, gy = T.dot(y, g), T.outer(x, g)
+            gx, gy = dot(y, g), outer(x, g)
         else:
             gx, gy = g * y, g * x
-        return [T.cast(gx, x.dtype) if gx.dtype != x.dtype else gx,
-                T.cast(gy, y.dtype) if gy.dtype != y.dtype else gy]
+        return [cast(gx, x.dtype), cast(gy, y.dtype)]
 
     def __str__(self):
         return "dot"
 
     def pp(self, node, args):
         return f"({args[0]} dot {args[1]})"
+
+
+_dot = Dot()
+
+
+def dot(a, b):
+    """Matrix/vector product; a product with a scalar is elementwise."""
+    a, b = as_variable(a), as_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return mul(a, b)
+    return _dot(a, b)
+
+
+def outer(a, b):
+    return dimshuffle(a, 0, "x") * dimshuffle(b, "x", 0)

@@ -1,6 +1,6 @@
 """Neural-network ops: softmax and log-softmax along the last axis (row-wise for matrices)."""
-from ..graph import Apply, Op, TensorType
-from .elemwise import _T
+from ..graph import Apply, Op, TensorType, as_variable
+from .elemwise import exp
 
 
 class Softmax(Op):
@@ -26,6 +26,11 @@ class Softmax(Op):
         return "softmax"
 
 
+def softmax(x):
+    """Row-wise softmax of a matrix (or of a vector)."""
+    return Softmax()(as_variable(x))
+
+
 class LogSoftmax(Op):
     """log(softmax(x)) along the last axis, finite even for huge logits."""
 
@@ -42,7 +47,11 @@ class LogSoftmax(Op):
 
     def grad(self, node, grads):
         (g,), out = grads, node.outputs[0]
-        return [g - _T().exp(out) * g.sum(axis=-1, keepdims=True)]
+        return [g - exp(out) * g.sum(axis=-1, keepdims=True)]
 
     def __str__(self):
         return "log_softmax"
+
+
+def log_softmax(x):
+    return LogSoftmax()(as_variable(x))

@@ -7,6 +7,7 @@ the next state as the shared variable's ``default_update``, so every call advanc
 import numpy as np
 
 from ..graph import Apply, Op, TensorType, as_variable
+from .shape import _static_dims
 
 
 class RandomOp(Op):
@@ -14,7 +15,6 @@ class RandomOp(Op):
 
     __props__ = ("dist", "dtype", "ndim")
     random = True
-    nout = 2
 
     def __init__(self, dist, dtype, ndim):
         if dist not in ("uniform", "normal", "binomial"):
@@ -22,8 +22,6 @@ class RandomOp(Op):
         self.dist, self.dtype, self.ndim = dist, np.dtype(dtype).name, ndim
 
     def make_node(self, state, shape, *params):
-        from .shape import _static_dims
-
         params = [as_variable(p) for p in params]
         return Apply(self, [state, shape, *params],
                      [state.type, TensorType(self.dtype, _static_dims(shape, self.ndim))])

@@ -1,9 +1,12 @@
 """Reductions along axes: sum, mean, max, min, prod, argmax, argmin (with keepdims)."""
+import builtins
+
 import numpy as np
 
 from ..config import config
-from ..graph import Apply, Op, TensorType
-from .elemwise import BroadcastLike, _T
+from ..graph import Apply, Op, TensorType, as_variable
+from .elemwise import abs_, broadcast_like, cast, eq, sqrt, square, switch
+from .shape import dimshuffle
 
 
 def normalize_axis(axis, ndim, what):
@@ -13,7 +16,7 @@ def normalize_axis(axis, ndim, what):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"{what}: axis {a} is out of range for a {ndim}-d input")
         out.append(int(a) % ndim if ndim else 0)
     if len(set(out)) != len(out):
@@ -55,11 +58,12 @@ class Reduce(Op):
         pattern, it = [], iter(range(g.ndim))
         for i in range(ndim):
             pattern.append("x" if i in self.axis else next(it))
-        return _T().dimshuffle(g, *pattern)
+        return dimshuffle(g, *pattern)
 
     def pp(self, node, args):
         ndim = node.inputs[0].ndim
-        extra = "" if self.axis == tuple(range(ndim)) else f", axis={self.axis[0] if len(self.axis) == 1 else self.axis}"
+        axis = self.axis[0] if len(self.axis) == 1 else self.axis
+        extra = "" if self.axis == tuple(range(ndim)) else f", axis={axis}"
         extra += ", keepdims=True" if self.keepdims else ""
         return f"{self.name}({args[0]}{extra})"
 
@@ -72,9 +76,7 @@ class Sum(Reduce):
 
     def grad(self, node, grads):
         x = node.inputs[0]
-        if np.dtype(x.dtype).kind != "f":
-            return [None]
-        return [BroadcastLike()(self.expand(grads[0], x.ndim), x)]
+        return [broadcast_like(self.expand(grads[0], x.ndim), x)]
 
 
 class Mean(Reduce):
@@ -85,10 +87,8 @@ class Mean(Reduce):
 
     def grad(self, node, grads):
         x = node.inputs[0]
-        if np.dtype(x.dtype).kind != "f":
-            return [None]
         count = ReducedSize(self.axis)(x)
-        return [BroadcastLike()(self.expand(grads[0] / count, x.ndim), x)]
+        return [broadcast_like(self.expand(grads[0] / count, x.ndim), x)]
 
 
 class Prod(Reduce):
@@ -98,14 +98,11 @@ class Prod(Reduce):
 
     def grad(self, node, grads):
         x = node.inputs[0]
-        if np.dtype(x.dtype).kind != "f":
-            return [None]
-        T = _T()
-        is_zero = T.eq(x, 0)
-        nonzero = T.switch(is_zero, 1, x)
-        prod_nonzero = T.prod(nonzero, self.axis, keepdims=True)
-        n_zeros = T.sum(is_zero, self.axis, keepdims=True)
-        others = T.switch(T.eq(n_zeros, 0), prod_nonzero / nonzero, T.switch(is_zero & T.eq(n_zeros, 1), prod_nonzero, 0))
+        is_zero = eq(x, 0)
+        nonzero = switch(is_zero, 1, x)
+        prod_nonzero = prod(nonzero, self.axis, keepdims=True)
+        n_zeros = sum(is_zero, self.axis, keepdims=True)
+        others = switch(eq(n_zeros, 0), prod_nonzero / nonzero, switch(is_zero & eq(n_zeros, 1), prod_nonzero, 0))
         return [others * self.expand(grads[0], x.ndim)]
 
 
@@ -114,15 +111,57 @@ class Max(Reduce):
 
     def grad(self, node, grads):
         x = node.inputs[0]
-        if np.dtype(x.dtype).kind != "f":
-            return [None]
-        T = _T()
-        at_max = T.cast(T.eq(x, self.expand(node.outputs[0], x.ndim)), x.dtype)
+        at_max = cast(eq(x, self.expand(node.outputs[0], x.ndim)), x.dtype)
         return [at_max * self.expand(grads[0], x.ndim)]
 
 
 class Min(Max):
     fn = "min"
+
+
+def _reduce(op_class, name):
+    def reduce(x, axis=None, keepdims=False):
+        x = as_variable(x)
+        return op_class(normalize_axis(axis, x.ndim, name), keepdims)(x)
+    reduce.__name__ = name
+    reduce.__doc__ = f"{name} over ``axis`` (all axes when None); ``keepdims`` keeps them as length 1."
+    return reduce
+
+
+def _accumulating(reduce):
+    """``reduce`` with Theano's ``dtype=``: compute in (and return) that dtype, e.g.
+    T.mean(T.eq(a, b), dtype='floatX') for an accuracy."""
+    def with_dtype(x, axis=None, keepdims=False, dtype=None):
+        return reduce(x if dtype is None else cast(x, dtype), axis, keepdims)
+    with_dtype.__name__ = reduce.__name__
+    with_dtype.__doc__ = reduce.__doc__ + " ``dtype``: the dtype to compute in and return."
+    return with_dtype
+
+
+sum = _accumulating(_reduce(Sum, "sum"))
+mean = _accumulating(_reduce(Mean, "mean"))
+prod = _accumulating(_reduce(Prod, "prod"))
+max = _reduce(Max, "max")
+min = _reduce(Min, "min")
+
+
+def var(x, axis=None, keepdims=False):
+    """Variance (population, like numpy's default) over ``axis``."""
+    x = as_variable(x)
+    centred = x - mean(x, axis, keepdims=True)
+    return mean(square(centred), axis, keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    return sqrt(var(x, axis, keepdims))
+
+
+def norm(x, L=2, axis=None):
+    if L == 1:
+        return sum(abs_(x), axis)
+    if L == 2:
+        return sqrt(sum(square(x), axis))
+    return sum(abs_(x) ** L, axis) ** (1.0 / L)
 
 
 class Argmax(Reduce):
@@ -148,6 +187,10 @@ class Argmax(Reduce):
 
 class Argmin(Argmax):
     fn = "argmin"
+
+
+argmax = _reduce(Argmax, "argmax")
+argmin = _reduce(Argmin, "argmin")
 
 
 class ReducedSize(Op):

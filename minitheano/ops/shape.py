@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
+from ..config import config
 from ..graph import Apply, Constant, Op, TensorType, Variable, as_variable, constant
-from .elemwise import ShapeError, _T, upcast
+from .elemwise import ShapeError, cast, upcast, zeros_like
 
 
 class DimShuffle(Op):
@@ -25,7 +26,8 @@ class DimShuffle(Op):
             raise ValueError(f"dimshuffle{self.pattern}: not a valid pattern for {x!r} with {x.ndim} dims")
         for axis in set(range(x.ndim)) - set(kept):
             if x.type.shape[axis] not in (1, None):
-                raise ShapeError(f"dimshuffle{self.pattern} drops axis {axis} of {x!r}, which has length {x.type.shape[axis]}, not 1")
+                raise ShapeError(f"dimshuffle{self.pattern} drops axis {axis} of {x!r}, which has length "
+                                 f"{x.type.shape[axis]}, not 1")
         shape = tuple(1 if p == "x" else x.type.shape[p] for p in self.pattern)
         return Apply(self, [x], [TensorType(x.dtype, shape)])
 
@@ -48,7 +50,9 @@ class DimShuffle(Op):
         g = grads[0]
         kept = [p for p in self.pattern if p != "x"]
         # drop the inserted axes, undo the permutation, re-insert dropped axes
-        g_kept = DimShuffle([i for i, p in enumerate(self.pattern) if p != "x"])(g) if len(kept) != len(self.pattern) else g
+        if len(kept) != len(self.pattern):
+            g = DimShuffle([i for i, p in enumerate(self.pattern) if p != "x"])(g)
+        g_kept = g
         inverse = [kept.index(i) if i in kept else "x" for i in range(x.ndim)]
         return [DimShuffle(inverse)(g_kept) if inverse != list(range(x.ndim)) else g_kept]
 
@@ -56,6 +60,18 @@ class DimShuffle(Op):
         if self.is_transpose(node.inputs[0].ndim):
             return f"{args[0]}.T"
         return f"{args[0]}.dimshuffle({', '.join(repr(p) for p in self.pattern)})"
+
+
+def dimshuffle(x, *pattern):
+    if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+        pattern = pattern[0]
+    return DimShuffle(pattern)(x)
+
+
+def transpose(x, axes=None):
+    x = as_variable(x)
+    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
+    return x if axes == tuple(range(x.ndim)) else DimShuffle(axes)(x)
 
 
 class Shape(Op):
@@ -74,7 +90,11 @@ class Shape(Op):
         return f"{args[0]}.shape"
 
 
-def _shape_vector(shape):
+def shape(x):
+    return Shape()(as_variable(x))
+
+
+def as_shape(shape):
     """A symbolic int64 vector from a tuple of ints / scalar variables, or a vector variable."""
     if isinstance(shape, Variable):
         if shape.ndim != 1:
@@ -83,7 +103,7 @@ def _shape_vector(shape):
     parts = [as_variable(s) for s in shape]
     if all(isinstance(p, Constant) for p in parts):
         return constant(np.array([int(p.data) for p in parts], dtype="int64"))
-    return _T().stack([_T().cast(p, "int64") for p in parts])
+    return stack([cast(p, "int64") for p in parts])
 
 
 def _static_dims(shape_var, n):
@@ -122,7 +142,8 @@ class Reshape(Op):
                     raise ShapeError(f"reshape: cannot reshape {x!r} of shape {x.type.shape} into {dims}")
                 dims = tuple(known_in // rest if d == -1 else d for d in dims)
             elif int(np.prod(dims)) != known_in:
-                raise ShapeError(f"reshape: cannot reshape {x!r} of shape {x.type.shape} ({known_in} elements) into {dims}")
+                raise ShapeError(f"reshape: cannot reshape {x!r} of shape {x.type.shape} ({known_in} elements) "
+                                 f"into {dims}")
         dims = tuple(None if d is None or d < 0 else d for d in dims)
         return Apply(self, [x, shape], [TensorType(x.dtype, dims)])
 
@@ -135,6 +156,16 @@ class Reshape(Op):
 
     def pp(self, node, args):
         return f"reshape({args[0]}, {args[1]})"
+
+
+def reshape(x, newshape, ndim=None):
+    """``x`` with shape ``newshape`` (a tuple of ints and scalar variables, one may be -1)."""
+    x = as_variable(x)
+    shape_var = as_shape(newshape if isinstance(newshape, (tuple, list, Variable)) else (newshape,))
+    ndim = ndim if ndim is not None else shape_var.type.shape[0]
+    if ndim is None:
+        raise ValueError("reshape with a symbolic shape vector needs ndim=")
+    return Reshape(int(ndim))(x, shape_var)
 
 
 class Flatten(Op):
@@ -163,6 +194,11 @@ class Flatten(Op):
         return f"flatten({args[0]}, {self.outdim})"
 
 
+def flatten(x, ndim=1):
+    """Keep the first ``ndim - 1`` axes, merge the rest (``x.flatten(2)`` gives a matrix)."""
+    return Flatten(ndim)(as_variable(x))
+
+
 class Join(Op):
     """Concatenate tensors along ``axis`` (dtypes combine as in elementwise ops)."""
 
@@ -178,7 +214,8 @@ class Join(Op):
             raise ValueError("concatenate needs at least one tensor")
         ndim = tensors[0].ndim
         if any(t.ndim != ndim for t in tensors):
-            raise ShapeError(f"concatenate: all tensors need the same number of dims, got {[(t, t.ndim) for t in tensors]}")
+            raise ShapeError("concatenate: all tensors need the same number of dims, got "
+                             f"{[(t, t.ndim) for t in tensors]}")
         if not -ndim <= self.axis < ndim:
             raise ValueError(f"concatenate: axis {self.axis} out of range for {ndim}-d tensors")
         axis = self.axis % ndim
@@ -207,6 +244,15 @@ class Join(Op):
         return f"concatenate([{', '.join(args)}], axis={self.axis})"
 
 
+def concatenate(tensors, axis=0):
+    return Join(axis)(*[as_variable(t) for t in tensors])
+
+
+def stack(tensors, axis=0):
+    tensors = [as_variable(t) for t in tensors]
+    return concatenate([dimshuffle(t, [*range(axis), "x", *range(axis, t.ndim)]) for t in tensors], axis)
+
+
 class JoinPart(Op):
     """The slice of ``g`` (a concatenation's gradient) that belongs to tensor number ``k``."""
 
@@ -227,7 +273,7 @@ class JoinPart(Op):
 
     def grad(self, node, grads):
         g, *tensors = node.inputs
-        parts = [grads[0] if i == self.k else _T().zeros_like(t) for i, t in enumerate(tensors)]
+        parts = [grads[0] if i == self.k else zeros_like(t) for i, t in enumerate(tensors)]
         return [Join(self.axis)(*parts)] + [None] * len(tensors)
 
 
@@ -262,6 +308,12 @@ class ARange(Op):
         return f"arange({args[1]})" if args[0] == "0" and args[2] == "1" else f"arange({', '.join(args)})"
 
 
+def arange(start, stop=None, step=1):
+    if stop is None:
+        start, stop = 0, start
+    return ARange()(as_variable(start), as_variable(stop), as_variable(step))
+
+
 class Alloc(Op):
     """A tensor of the given shape filled with ``value`` (a scalar)."""
 
@@ -286,3 +338,19 @@ class Alloc(Op):
 
     def pp(self, node, args):
         return f"alloc({args[0]}, {args[1]})"
+
+
+def alloc(value, *shape):
+    value = as_variable(value)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Variable)):
+        shape = shape[0]
+    shape_var = as_shape(shape)
+    return Alloc(int(shape_var.type.shape[0]))(value, shape_var)
+
+
+def zeros(shape, dtype=None):
+    return alloc(constant(0, dtype=dtype or config.floatX), shape)
+
+
+def ones(shape, dtype=None):
+    return alloc(constant(1, dtype=dtype or config.floatX), shape)

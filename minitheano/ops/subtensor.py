@@ -7,8 +7,8 @@ values it consumes as extra inputs: 'int' takes one scalar, 'array' one integer 
 """
 import numpy as np
 
-from ..graph import Apply, Constant, Op, TensorType
-from .elemwise import ShapeError, _sum_to, _T
+from ..graph import Apply, Constant, Op, TensorType, as_variable
+from .broadcast import ShapeError, sum_to, zeros_like
 
 
 def _n_values(entry):
@@ -110,9 +110,7 @@ class Subtensor(Op):
 
     def grad(self, node, grads):
         x, *values = node.inputs
-        if np.dtype(x.dtype).kind != "f":
-            return [None] * len(node.inputs)
-        return [IncSubtensor(self.spec)(_T().zeros_like(x), grads[0], *values)] + [None] * len(values)
+        return [IncSubtensor(self.spec)(zeros_like(x), grads[0], *values)] + [None] * len(values)
 
     def pp(self, node, args):
         return f"{args[0]}[{format_index(self.spec, args[1:])}]"
@@ -166,11 +164,64 @@ class IncSubtensor(Op):
     def grad(self, node, grads):
         x, y, *values = node.inputs
         g = grads[0]
-        T = _T()
-        gx = IncSubtensor(self.spec, set=True)(g, T.zeros_like(y), *values) if self.set else g
-        gy = _sum_to(Subtensor(self.spec)(g, *values), y) if np.dtype(y.dtype).kind == "f" else None
+        gx = IncSubtensor(self.spec, set=True)(g, zeros_like(y), *values) if self.set else g
+        gy = sum_to(Subtensor(self.spec)(g, *values), y)  # y was broadcast into the indexed region
         return [gx, gy] + [None] * len(values)
 
     def pp(self, node, args):
         verb = "set_subtensor" if self.set else "inc_subtensor"
         return f"{verb}({args[0]}[{format_index(self.spec, args[2:])}], {args[1]})"
+
+
+def _parse_index(x, index):
+    if not isinstance(index, tuple):
+        index = (index,)
+    n_axes = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if sum(1 for i in index if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    expanded = []
+    for item in index:
+        if item is Ellipsis:
+            expanded.extend([slice(None)] * (x.ndim - n_axes))
+        else:
+            expanded.append(item)
+    spec, values = [], []
+    for item in expanded:
+        if item is None:
+            spec.append("none")
+        elif isinstance(item, slice):
+            parts = (item.start, item.stop, item.step)
+            spec.append(("slice", *(p is not None for p in parts)))
+            values.extend(as_variable(p) for p in parts if p is not None)
+        else:
+            v = as_variable(np.asarray(item) if isinstance(item, list) else item)
+            if v.dtype == "bool":
+                raise IndexError("boolean masks are not supported as indices; use T.switch or integer indices")
+            spec.append("int" if v.ndim == 0 else "array")
+            values.append(v)
+    return spec, values
+
+
+def getitem(x, index):
+    """``x[index]``: ints, slices, None, ``...`` and integer arrays, as in numpy."""
+    spec, values = _parse_index(x, index)
+    return Subtensor(spec)(x, *values)
+
+
+def inc_subtensor(x_indexed, y):
+    """A copy of the tensor that ``x_indexed`` (``x[index]``) indexes, with ``y`` added there."""
+    return _write_subtensor(x_indexed, y, set=False)
+
+
+def set_subtensor(x_indexed, y):
+    """A copy of the tensor that ``x_indexed`` (``x[index]``) indexes, with ``y`` written there."""
+    return _write_subtensor(x_indexed, y, set=True)
+
+
+def _write_subtensor(x_indexed, y, set):
+    node = getattr(x_indexed, "owner", None)
+    if node is None or not isinstance(node.op, Subtensor):
+        verb = "set" if set else "inc"
+        raise TypeError(f"{verb}_subtensor needs an indexed variable such as x[0:2], got {x_indexed!r}")
+    x, *values = node.inputs
+    return IncSubtensor(node.op.spec, set=set)(x, as_variable(y), *values)

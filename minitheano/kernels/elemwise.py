@@ -1,0 +1,44 @@
+"""Fast thunks for elementwise ops: the bare array-module ufunc when it already gives the
+declared dtype, and a variant that writes its result into an input's memory."""
+import functools
+
+import numpy as np
+
+
+def elemwise_thunk(op, node, xp):
+    """The fastest callable for ``node``: the ufunc itself if it gives the declared dtype, else
+    a wrapper that casts."""
+    fn = getattr(xp, op.ufunc) if op.ufunc else functools.partial(op.impl, xp)
+    if _gives_declared_dtype(op, node):
+        return fn
+    dtype = np.dtype(node.outputs[0].dtype)
+
+    def thunk(*args):
+        out = fn(*args)
+        return out if out.dtype == dtype else out.astype(dtype)
+
+    return thunk
+
+
+def inplace_thunk(op, node, xp, i):
+    """A thunk writing the result into input ``i`` when shapes allow, or None if the op can't."""
+    if not op.ufunc or node.inputs[i].dtype != node.outputs[0].dtype or not _gives_declared_dtype(op, node):
+        return None
+    ufunc = getattr(xp, op.ufunc)
+
+    def thunk(*args):
+        try:
+            return ufunc(*args, out=args[i])
+        except (TypeError, ValueError):  # a scalar, or the result is larger than that input
+            return ufunc(*args)
+
+    return thunk
+
+
+def _gives_declared_dtype(op, node):
+    """Whether ``op.impl`` returns the node's output dtype, probed once on tiny arrays."""
+    try:
+        probe = op.impl(np, *[np.ones((1,) * v.ndim, dtype=v.dtype) for v in node.inputs])
+    except Exception:
+        return False
+    return np.asarray(probe).dtype == np.dtype(node.outputs[0].dtype)
