@@ -1,0 +1,219 @@
+"""2-D cross-correlation of image batches and its two gradients, at matrix-product speed.
+
+Each kernel is im2col: copy every filter-sized patch of the (padded) images into one row of
+a patch matrix and multiply it with the filters in one product. To keep that fast on numpy:
+- the batch is cut into one part per core (see ``parallel``), each worker with BLAS on one
+  thread, and each part into chunks of a few images whose patch matrix fits in the cache;
+- the images are laid out channels-last (NHWC): a patch is then a few contiguous runs, and
+  the product's result is already the next layer's input; results are channels-first views;
+- every product has contiguous operands and the long axis (the patches) outside: the filter
+  gradient is gy^T (F x patches) @ patches (patches x kr*kc*C), summed over the chunks.
+Padding (and the stride's dilation for the input gradient) is written into a small per-chunk
+frame, so no padded copy of the whole batch is made.
+
+Shapes: x (N, C, H, W), w (F, C, kr, kc) (already flipped for a true convolution),
+pad = (pad_rows, pad_cols) zeros on each side, stride = (rows, cols); any strides.
+"""
+import threading
+
+import numpy as np
+
+from . import parallel
+
+# A chunk's patch matrix is at most this big: it is still in the core's cache when the
+# product reads it, and the product is big enough to run at full speed.
+CHUNK_BYTES = 1 << 20
+
+_scratch = threading.local()
+
+
+def _buffer(xp, slot, shape, dtype):
+    """A per-thread buffer (one per ``slot``) reused across calls, on numpy; a fresh array elsewhere."""
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    buf = buffers.get(slot)
+    if buf is None or buf.nbytes < nbytes:
+        buf = buffers[slot] = np.empty(max(nbytes, 64), dtype=np.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
+def output_length(length, kernel, pad, stride):
+    return (length + 2 * pad - kernel) // stride + 1
+
+
+class _Frame:
+    """Where a source map lands in the zero frame a valid correlation reads: rows (and columns)
+    ``i`` of the source go to ``lo + i * step`` of a frame ``size`` long; what falls outside is cut."""
+
+    def __init__(self, src_len, lo, step, size):
+        self.size, self.step = size, step
+        self.i0 = max(0, (step - 1 - lo) // step)
+        self.i1 = max(self.i0, min(src_len, (size - 1 - lo) // step + 1))
+        self.dst = slice(lo + self.i0 * step, lo + (self.i1 - 1) * step + 1, step)
+        self.identity = lo == 0 and step == 1 and src_len == size
+
+    def src(self):
+        return slice(self.i0, self.i1)
+
+
+def _framed(xp, src, rows, cols):
+    """The chunk ``src`` (n, C, H, W view, any strides) framed as (n, R, S, C) channels-last."""
+    t = src.transpose(0, 2, 3, 1)
+    if rows.identity and cols.identity and t.flags.c_contiguous:
+        return t
+    n, c = src.shape[0], src.shape[1]
+    out = _buffer(xp, "frame", (n, rows.size, cols.size, c), src.dtype)
+    inside = rows.i1 > rows.i0 and cols.i1 > cols.i0
+    if rows.step == 1 and cols.step == 1 and inside:  # zero only the border
+        d0, d1 = rows.dst, cols.dst
+        out[:, :d0.start] = 0
+        out[:, d0.stop:] = 0
+        out[:, d0, :d1.start] = 0
+        out[:, d0, d1.stop:] = 0
+    else:
+        out[...] = 0
+    if inside:
+        out[:, rows.dst, cols.dst] = t[:, rows.src(), cols.src()]
+    return out
+
+
+def _patches(xp, a, kr, kc, sr, sc):
+    """The patch matrix of the channels-last chunk ``a``: (pixels, kr * kc * C), (i, j, c) ordered.
+
+    Copied pixel by pixel (runs of kc * C values) or, when output rows are the longer runs
+    (few channels, as in a first layer), filter offset by filter offset and returned transposed.
+    """
+    n, h, w, c = a.shape
+    rows, cols = (h - kr) // sr + 1, (w - kc) // sc + 1
+    s0, s1, s2, s3 = a.strides
+    m = n * rows * cols
+    if cols > kc * c:
+        shape, strides = (kr, kc, c, n, rows, cols), (s1, s2, s3, s0, s1 * sr, s2 * sc)
+        out = _buffer(xp, "patches", shape, a.dtype)
+        out[...] = xp.lib.stride_tricks.as_strided(a, shape, strides)
+        return out.reshape(kr * kc * c, m).T
+    shape, strides = (n, rows, cols, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3)
+    out = _buffer(xp, "patches", shape, a.dtype)
+    out[...] = xp.lib.stride_tricks.as_strided(a, shape, strides)
+    return out.reshape(m, kr * kc * c)
+
+
+def _chunk_images(xp, n, pixels, k, itemsize):
+    """Images per chunk: the patch matrix within CHUNK_BYTES (the whole part off numpy)."""
+    if xp is not np:
+        return n
+    return max(1, min(n, CHUNK_BYTES // max(1, pixels * k * itemsize)))
+
+
+def _parts(xp, n):
+    return parallel.split(n, parallel.workers(xp))
+
+
+def _geometry(x_shape, w_shape, pad, stride):
+    n, c, h, w = x_shape
+    f, _, kr, kc = w_shape
+    return (output_length(h, kr, pad[0], stride[0]), output_length(w, kc, pad[1], stride[1]))
+
+
+def _correlate(xp, src, kernel, rows, cols, stride):
+    """Valid correlation of ``src`` (N, C, H, W) framed by ``rows``/``cols`` with ``kernel``
+    (F, C, kr, kc): the channels-last (N, Ho, Wo, F) result."""
+    f, c, kr, kc = kernel.shape
+    sr, sc = stride
+    dtype = np.result_type(src.dtype, kernel.dtype)
+    src = src.astype(dtype, copy=False)
+    matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0), dtype=dtype).reshape(kr * kc * c, f)
+    ho, wo = (rows.size - kr) // sr + 1, (cols.size - kc) // sc + 1
+    n = src.shape[0]
+    out = xp.empty((n, ho, wo, f), dtype=dtype)
+    step = _chunk_images(xp, n, ho * wo, kr * kc * c, dtype.itemsize)
+
+    def part(start, stop):
+        for b in range(start, stop, step):
+            e = min(stop, b + step)
+            patches = _patches(xp, _framed(xp, src[b:e], rows, cols), kr, kc, sr, sc)
+            xp.matmul(patches, matrix, out=out[b:e].reshape(patches.shape[0], f))
+
+    parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n)])
+    return out
+
+
+def _check(what, x_shape, w_shape, pad, stride):
+    n, c, h, w = x_shape
+    f, wc, kr, kc = w_shape
+    if c != wc:
+        raise ValueError(f"{what}: the input has {c} channels (shape {tuple(x_shape)}) but the filters "
+                         f"expect {wc} (shape {tuple(w_shape)})")
+    if h + 2 * pad[0] < kr or w + 2 * pad[1] < kc:
+        raise ValueError(f"{what}: the image (shape {tuple(x_shape)}, padding {tuple(pad)}) is smaller "
+                         f"than the filters (shape {tuple(w_shape)})")
+    if min(stride) < 1 or min(pad) < 0:
+        raise ValueError(f"{what}: stride must be positive and pad non-negative, got {stride}, {pad}")
+
+
+def correlate2d(xp, x, w, pad, stride):
+    """Cross-correlation of images x (N, C, H, W) with filters w (F, C, kr, kc): (N, F, Ho, Wo),
+    a channels-first view of channels-last memory."""
+    _check("correlate2d", x.shape, w.shape, pad, stride)
+    _, _, h, wd = x.shape
+    rows = _Frame(h, pad[0], 1, h + 2 * pad[0])
+    cols = _Frame(wd, pad[1], 1, wd + 2 * pad[1])
+    return _correlate(xp, x, w, rows, cols, stride).transpose(0, 3, 1, 2)
+
+
+def correlate2d_grad_input(xp, gy, w, x_shape, pad, stride):
+    """The gradient of ``correlate2d`` w.r.t. its input (shape ``x_shape``): the correlation of gy,
+    spread out by the stride and framed by kr - 1 - pad zeros, with the rotated filters."""
+    _check("correlate2d_grad_input", x_shape, w.shape, pad, stride)
+    _, _, h, wd = x_shape
+    f, c, kr, kc = w.shape
+    expected = (x_shape[0], f) + _geometry(x_shape, w.shape, pad, stride)
+    if tuple(gy.shape) != expected:
+        raise ValueError(f"correlate2d_grad_input: the output gradient has shape {tuple(gy.shape)}, but the "
+                         f"correlation of an input of shape {tuple(x_shape)} gives {expected}")
+    rows = _Frame(gy.shape[2], kr - 1 - pad[0], stride[0], h + kr - 1)
+    cols = _Frame(gy.shape[3], kc - 1 - pad[1], stride[1], wd + kc - 1)
+    kernel = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    return _correlate(xp, gy, kernel, rows, cols, (1, 1)).transpose(0, 3, 1, 2)
+
+
+def correlate2d_grad_weights(xp, x, gy, w_shape, pad, stride):
+    """The gradient of ``correlate2d`` w.r.t. its filters (shape ``w_shape``): gy^T times the
+    patches of x, summed over chunks of the batch."""
+    _check("correlate2d_grad_weights", x.shape, w_shape, pad, stride)
+    n, c, h, wd = x.shape
+    f, _, kr, kc = w_shape
+    ho, wo = _geometry(x.shape, w_shape, pad, stride)
+    if tuple(gy.shape) != (n, f, ho, wo):
+        raise ValueError(f"correlate2d_grad_weights: the output gradient has shape {tuple(gy.shape)}, but the "
+                         f"correlation of an input of shape {tuple(x.shape)} gives {(n, f, ho, wo)}")
+    dtype = np.result_type(x.dtype, gy.dtype)
+    x, g = x.astype(dtype, copy=False), gy.astype(dtype, copy=False).transpose(0, 2, 3, 1)
+    rows = _Frame(h, pad[0], 1, h + 2 * pad[0])
+    cols = _Frame(wd, pad[1], 1, wd + 2 * pad[1])
+    k = kr * kc * c
+    step = _chunk_images(xp, n, ho * wo, k, dtype.itemsize)
+
+    def part(start, stop):
+        total = xp.zeros((f, k), dtype=dtype)
+        for b in range(start, stop, step):
+            e = min(stop, b + step)
+            patches = _patches(xp, _framed(xp, x[b:e], rows, cols), kr, kc, *stride)
+            gc = g[b:e]
+            if not gc.flags.c_contiguous:
+                gc = _buffer(xp, "grad", gc.shape, dtype)
+                gc[...] = g[b:e]
+            gc = gc.reshape(patches.shape[0], f)
+            if patches.flags.c_contiguous:
+                total += gc.T @ patches  # (F, pixels) @ (pixels, k)
+            else:
+                total += (patches.T @ gc).T  # patches.T is (k, pixels), contiguous
+        return total
+
+    totals = parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n)])
+    total = totals[0]
+    for t in totals[1:]:
+        total += t
+    return xp.ascontiguousarray(total.reshape(f, kr, kc, c).transpose(0, 3, 1, 2))
