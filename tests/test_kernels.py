@@ -230,3 +230,16 @@ def test_parts_cover_the_batch_once():
     assert parallel.split(7, 2) == [(0, 3), (3, 7)]
     assert parallel.split(1, 4) == [(0, 1)]
     assert parallel.run([lambda k=k: k * k for k in range(3)]) == [0, 1, 4]
+
+
+def test_patch_matrices_are_made_in_a_bounded_reused_buffer(monkeypatch):
+    """Batch 20, 8 channels: patches are made a few images at a time, and chunking changes nothing."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((20, 8, 12, 12)).astype(np.float32), rng.standard_normal((6, 8, 3, 3)).astype(np.float32)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(conv._scratch, "buffers", {}, raising=False)
+    y = conv.correlate2d(np, x, w, (1, 1), (1, 1))
+    assert conv._scratch.buffers["patches"].nbytes <= conv.CHUNK_BYTES
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 1)  # one image at a time
+    np.testing.assert_allclose(conv.correlate2d(np, x, w, (1, 1), (1, 1)), y, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y, reference_correlate(x, w, (1, 1), (1, 1)), rtol=1e-4, atol=1e-4)
