@@ -8,6 +8,10 @@ COURSE_MODE ?= full
 # Grading runs the notebooks in fast mode: every check is the same in both modes.
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
+# make bench BENCH_ARGS=--quick: 20 batches per epoch, fewer kernel rounds (a few minutes).
+BENCH_ARGS ?=
+# PyTorch, the benchmarks' peer, as its CPU build (never the CUDA one).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: lab test run data release grade bench clean help
 
@@ -18,7 +22,7 @@ help:
 	@echo "make data     download, check and cache MNIST"
 	@echo "make release  regenerate course/ from solutions/ (instructors)"
 	@echo "make grade SUBMISSIONS=dir   autograde submissions, feedback and grades (instructors)"
-	@echo "make bench    run the benchmarks against peers"
+	@echo "make bench    benchmarks against peers: same-run ratios (BENCH_ARGS=--quick for a short run)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +49,12 @@ release: $(STAMP)
 grade: $(STAMP)
 	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(SUBMISSIONS)
 
-bench: $(STAMP)
-	$(PY) bench/run.py
+$(VENV)/.bench: $(STAMP)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet --index-url $(TORCH_INDEX) torch
+	touch $@
+
+bench: $(VENV)/.bench
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) grader/_work .pytest_cache

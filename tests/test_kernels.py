@@ -59,7 +59,8 @@ def workers(request, monkeypatch):
     if request.param == 2:
         if parallel._BLAS is None:
             pytest.skip("no OpenBLAS thread control in this numpy: the kernels run serially")
-        monkeypatch.setattr(parallel, "workers", lambda xp: 2)
+        monkeypatch.setattr(parallel, "MIN_WORK", 0)
+        monkeypatch.setattr(parallel, "workers", lambda xp, work, real=parallel.workers: min(2, 2 * real(xp, work)))
     return request.param
 
 

@@ -159,8 +159,8 @@ def _chunk_images(xp, n, pixels, k, itemsize):
     return max(1, min(n, CHUNK_BYTES // max(1, pixels * k * itemsize)))
 
 
-def _parts(xp, n):
-    return parallel.split(n, parallel.workers(xp))
+def _parts(xp, n, flops):
+    return parallel.split(n, parallel.workers(xp, flops))
 
 
 def _geometry(x_shape, w_shape, pad, stride):
@@ -189,7 +189,7 @@ def _correlate(xp, src, kernel, rows, cols, stride):
             patches = im2col(b, e)
             _product(xp, patches, matrix, out[b:e].reshape(patches.shape[0], f))
 
-    parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n)])
+    parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n, out.size * kr * kc * c)])
     return out
 
 
@@ -263,7 +263,7 @@ def correlate2d_grad_weights(xp, x, gy, w_shape, pad, stride):
             _gram(xp, gc, patches, total)  # (F, pixels) @ (pixels, k)
         return total
 
-    totals = parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n)])
+    totals = parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n, gy.size * k)])
     total = totals[0]
     for t in totals[1:]:
         total += t

@@ -40,12 +40,14 @@ def _openblas():
 np.ones((2, 2)) @ np.ones((2, 2))  # BLAS is loaded lazily by some numpy builds
 _BLAS = _openblas()
 _LOCK = threading.Lock()
+MIN_WORK = 1 << 20
 _POOL = {}
 
 
-def workers(xp):
-    """How many parts a kernel's work is cut into: BLAS's thread count on numpy, else 1."""
-    if xp is not np or _BLAS is None or threading.current_thread() is not threading.main_thread():
+def workers(xp, work):
+    """How many parts a kernel's ``work`` (flops or elements) is cut into: BLAS's thread count on
+    numpy, else 1; and 1 for less than MIN_WORK, where handing work to a thread costs more than it saves."""
+    if xp is not np or _BLAS is None or work < MIN_WORK or threading.current_thread() is not threading.main_thread():
         return 1
     return max(1, int(_BLAS[0]()))
 

@@ -97,9 +97,10 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
-def _in_parts(xp, n, part):
-    """Run ``part(start, stop)`` over the batch, one part per core on numpy."""
-    parallel.run([lambda b=b, e=e: part(b, e) for b, e in parallel.split(n, parallel.workers(xp))])
+def _in_parts(xp, a, part):
+    """Run ``part(start, stop)`` over the batch of ``a``, one part per core on numpy (for big ``a``)."""
+    parts = parallel.split(a.shape[0], parallel.workers(xp, 4 * a.size))
+    parallel.run([lambda b=b, e=e: part(b, e) for b, e in parts])
 
 
 def _first_max_masks(xp, geo, padded, y):
@@ -151,7 +152,7 @@ def pool2d(xp, x, ws, stride, pad, ignore_border, mode):
         if div is not None:
             xp.divide(o, div, out=o)
 
-    _in_parts(xp, a.shape[0], part)
+    _in_parts(xp, a, part)
     return _unview(out, x, nhwc)
 
 
@@ -176,7 +177,7 @@ def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border):
             else:
                 o[index] += hit * g
 
-    _in_parts(xp, a.shape[0], part)
+    _in_parts(xp, a, part)
     return _unview(geo.cropped(out), x, nhwc)
 
 
@@ -191,7 +192,7 @@ def max_pool2d_grad_grad(xp, x, y, gg, ws, stride, pad, ignore_border):
         for index, hit in _first_max_masks(xp, geo, padded, yv[b:e]):
             xp.copyto(out[b:e], g[index], where=hit)
 
-    _in_parts(xp, a.shape[0], part)
+    _in_parts(xp, a, part)
     return _unview(out, y, nhwc)
 
 
@@ -209,5 +210,5 @@ def average_pool2d_grad(xp, x, gy, ws, stride, pad, ignore_border, mode):
         for index in geo.offsets():
             o[index] += share
 
-    _in_parts(xp, a.shape[0], part)
+    _in_parts(xp, a, part)
     return _unview(geo.cropped(out), x, nhwc)
