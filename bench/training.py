@@ -57,6 +57,8 @@ def minitheano_step(kind, kernels=True):
 
     if kernels:
         route_ops_to_kernels()
+    elif kind == "mlp":
+        raise ImportError("the MLP has no conv or pool op")
     elif not _ops_have_own_code():
         raise ImportError("the ops call the kernels module: there is no older code to compare")
     import minitheano as th
