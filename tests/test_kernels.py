@@ -49,6 +49,8 @@ CASES = [  # x shape, w shape, pad, stride
     ((1, 2, 5, 5), (2, 2, 5, 5), (4, 4), (1, 1)),      # 'full'
     ((2, 3, 6, 7), (2, 3, 2, 2), (3, 0), (2, 1)),      # pad larger than the filter
     ((4, 16, 10, 10), (8, 16, 3, 3), (0, 0), (1, 1)),  # many channels: pixel-by-pixel patches
+    ((2, 1, 30, 29), (4, 1, 3, 3), (1, 0), (1, 1)),    # one channel: patches by filter offset, stacked products
+    ((2, 16, 17, 15), (3, 16, 2, 3), (0, 1), (1, 1)),  # stacked products with a remainder
 ]
 
 
