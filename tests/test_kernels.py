@@ -154,8 +154,9 @@ def reference_pool(x, ws, stride, pad, ignore_border, mode):
             k = int(np.argmax(values))
             y[b, i, j], arg[b, i, j] = values[k], inside[k]
         else:
-            size = len(inside) if mode == "average_exc_pad" else \
-                (min(r0 + ws[0], rows + pad[0]) - max(r0, -pad[0])) * (min(c0 + ws[1], cols + pad[1]) - max(c0, -pad[1]))
+            padded_rows = min(r0 + ws[0], rows + pad[0]) - max(r0, -pad[0])
+            padded_cols = min(c0 + ws[1], cols + pad[1]) - max(c0, -pad[1])
+            size = len(inside) if mode == "average_exc_pad" else padded_rows * padded_cols
             y[b, i, j] = sum(values) / size
     return y.reshape(x.shape[:-2] + (out_r, out_c)), arg.reshape(x.shape[:-2] + (out_r, out_c, 2))
 

@@ -1,13 +1,18 @@
 """2-D cross-correlation of image batches and its two gradients, at matrix-product speed.
 
 Each kernel is im2col: copy every filter-sized patch of the (padded) images into one row of
-a patch matrix and multiply it with the filters in one product. To keep that fast on numpy:
+a patch matrix and multiply it with the filters. To keep that fast on numpy:
 - the batch is cut into one part per core (see ``parallel``), each worker with BLAS on one
   thread, and each part into chunks of a few images whose patch matrix fits in the cache;
 - the images are laid out channels-last (NHWC): a patch is then a few contiguous runs, and
   the product's result is already the next layer's input; results are channels-first views;
 - every product has contiguous operands and the long axis (the patches) outside: the filter
-  gradient is gy^T (F x patches) @ patches (patches x kr*kc*C), summed over the chunks.
+  gradient is gy^T (F x patches) @ patches (patches x kr*kc*C), summed over the chunks
+  (patches^T @ gy, a skinny product over a huge sum, runs at a tenth of the speed); and
+  each product is a stack of small ones (STACK_ROWS patches each), which OpenBLAS runs
+  without packing its operands.
+The forward's patch matrix is not kept for the filter gradient: making it again, a chunk at
+a time from the cache, costs less than writing the whole of it to memory and reading it back.
 Padding (and the stride's dilation for the input gradient) is written into a small per-chunk
 frame, so no padded copy of the whole batch is made.
 
@@ -43,6 +48,7 @@ def _buffer(xp, slot, shape, dtype):
 
 
 def output_length(length, kernel, pad, stride):
+    """Output length along one axis of a valid correlation of the padded input."""
     return (length + 2 * pad - kernel) // stride + 1
 
 
@@ -59,6 +65,7 @@ class _Frame:
         self.inside = self.i1 > self.i0
 
     def src(self):
+        """The source rows (or columns) that land inside the frame."""
         return slice(self.i0, self.i1)
 
 
@@ -73,7 +80,7 @@ class _Im2col:
     """
 
     def __init__(self, xp, src, rows, cols, kr, kc, stride, step):
-        self.xp, self.rows, self.cols, self.step = xp, rows, cols, step
+        self.rows, self.cols = rows, cols
         n, c = src.shape[:2]
         self.src = src.transpose(0, 2, 3, 1)
         framed = not (rows.identity and cols.identity and self.src.flags.c_contiguous)
@@ -160,12 +167,13 @@ def _chunk_images(xp, n, pixels, k, itemsize):
 
 
 def _parts(xp, n, flops):
+    """The batch's parts, one per worker."""
     return parallel.split(n, parallel.workers(xp, flops))
 
 
 def _geometry(x_shape, w_shape, pad, stride):
-    n, c, h, w = x_shape
-    f, _, kr, kc = w_shape
+    """(rows, cols) of the correlation's output."""
+    h, w, kr, kc = x_shape[2], x_shape[3], w_shape[2], w_shape[3]
     return (output_length(h, kr, pad[0], stride[0]), output_length(w, kc, pad[1], stride[1]))
 
 
