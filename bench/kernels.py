@@ -9,11 +9,10 @@ checkout still has them, the ops' own pre-kernels code. Interleaved rounds, medi
 """
 import os
 import sys
-import time
 
 import numpy as np
 
-from .common import table, threads
+from .common import clock, clock_name, table, threads
 
 BATCH = 100
 CONVS = [("conv1", (1, 28, 28), 16, False), ("conv2", (16, 26, 26), 16, True), ("conv3", (16, 12, 12), 32, True),
@@ -111,17 +110,17 @@ def measure(rounds, number):
         torch.set_num_threads(threads())
     except ImportError:
         pass
-    results = {}
+    results, now = {}, clock()
     for name, impls in cases(np.random.default_rng(0)):
         samples = {impl: [] for impl in impls}
         for fn in impls.values():
             fn()
         for _ in range(rounds):
             for impl, fn in impls.items():
-                start = time.perf_counter()
+                start = now()
                 for _ in range(number):
                     fn()
-                samples[impl].append((time.perf_counter() - start) / number)
+                samples[impl].append((now() - start) / number)
         results[name] = {impl: float(np.median(s)) for impl, s in samples.items()}
     return results
 
@@ -146,7 +145,7 @@ def run(quick=False):
     header = ["kernel (batch 100, float32)"] + [f"{i} ms" for i in impls] + ["minitheano / PyTorch"]
     if "before" in impls and "PyTorch" in impls:
         header.append("before / PyTorch")
-    table(f"ConvNet kernels, {threads()} thread(s), medians of interleaved rounds", header, rows)
+    table(f"ConvNet kernels, {threads()} thread(s), {clock_name()}, medians of interleaved rounds", header, rows)
     return results
 
 

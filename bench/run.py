@@ -2,7 +2,8 @@
 
 Select with arguments: `python bench/run.py core training kernels`; `--quick` times 20 batches
 per epoch and fewer kernel rounds (a few minutes). Thread count: BENCH_THREADS (default: all
-cores); rounds of the training epochs: BENCH_ROUNDS.
+cores); rounds of the training epochs: BENCH_ROUNDS. On a loaded machine, BENCH_THREADS=1
+BENCH_CLOCK=cpu compares CPU time, which the load does not inflate.
 """
 import importlib
 import os

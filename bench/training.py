@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .common import table, threads
+from .common import clock, clock_name, table, threads
 from . import numpy_nets
 
 MLP_BATCH, CNN_BATCH = 500, 100
@@ -44,10 +44,11 @@ def epoch_seconds(step, X, y, batch):
     """Seconds for one pass over (X, y) in batches (after one warm-up step)."""
     limit = int(os.environ.get("BENCH_BATCHES", 0)) or len(X) // batch
     step(X[:batch], y[:batch])
-    start = time.perf_counter()
+    now = clock()
+    start = now()
     for k in range(limit):
         step(X[k * batch:(k + 1) * batch], y[k * batch:(k + 1) * batch])
-    return (time.perf_counter() - start) * (len(X) // batch) / limit
+    return (now() - start) * (len(X) // batch) / limit
 
 
 # minitheano ------------------------------------------------------------------------------
@@ -229,8 +230,8 @@ def run(quick=False):
     rounds = int(os.environ.get("BENCH_ROUNDS", 3))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     batches = os.environ.get("BENCH_BATCHES")
-    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), each peer in its "
-          f"own process, {rounds} interleaved rounds{f', {batches} batches timed per epoch' if batches else ''}")
+    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), {clock_name()}, each peer "
+          f"in its own process, {rounds} interleaved rounds{f', {batches} batches timed per epoch' if batches else ''}")
     medians = {}
     for kind, (title, _) in KINDS.items():
         samples, notes, source = {}, {}, ""
