@@ -8,6 +8,10 @@ COURSE_MODE ?= full
 # Grading runs the notebooks in fast mode: every check is the same in both modes.
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
+# make bench BENCH_ARGS=--quick: 20 batches per epoch, fewer kernel rounds (a few minutes).
+BENCH_ARGS ?=
+# PyTorch, the benchmarks' peer: a CPU build (TORCH_SPEC=... to choose another).
+TORCH_SPEC ?= torch==2.13.0
 
 .PHONY: lab test test-strict run data release grade bench gpu-check clean help
 
@@ -19,7 +23,7 @@ help:
 	@echo "make data     download, check and cache MNIST"
 	@echo "make release  regenerate course/ from solutions/ (instructors)"
 	@echo "make grade SUBMISSIONS=dir   autograde submissions, feedback and grades (instructors)"
-	@echo "make bench    run the benchmarks against peers"
+	@echo "make bench    benchmarks against peers: same-run ratios (BENCH_ARGS=--quick for a short run)"
 	@echo "make gpu-check  on a machine with an NVIDIA GPU: install cupy, GPU tests, epochs vs PyTorch CUDA, notebook 03"
 
 $(STAMP): pyproject.toml
@@ -55,8 +59,12 @@ release: $(STAMP)
 grade: $(STAMP)
 	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(SUBMISSIONS)
 
-bench: $(STAMP)
-	$(PY) bench/run.py
+$(VENV)/.bench: $(STAMP)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	touch $@
+
+bench: $(VENV)/.bench
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 gpu-check: $(STAMP)
 	$(PY) bench/gpu_check.py $(GPU_CHECK_ARGS)

@@ -28,3 +28,13 @@ def table(title, header, rows):
 def threads():
     """Thread count the benchmarks run with (BENCH_THREADS, default: all cores)."""
     return int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
+
+
+def clock():
+    """The benchmarks' clock: wall time, or with BENCH_CLOCK=cpu this process's CPU time, which a
+    loaded machine does not inflate (meaningful with BENCH_THREADS=1, where nothing spins)."""
+    return time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
+
+
+def clock_name():
+    return "CPU time" if os.environ.get("BENCH_CLOCK") == "cpu" else "wall time"

@@ -4,7 +4,7 @@ These are the peers a compiled minitheano step is measured against: what a caref
 would write without a framework (im2col convolutions, one GEMM per layer, float32 throughout).
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 F32 = np.float32
 
@@ -82,67 +82,78 @@ class MLP:
         return loss
 
 
-def conv_forward(x, W):
-    """Valid cross-correlation: x (N, C, H, W), W (F, C, kh, kw) -> (N, F, H-kh+1, W-kw+1)."""
-    n, c, _, _ = x.shape
-    f, _, kh, kw = W.shape
-    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))  # N, C, H', W', kh, kw
-    ho, wo = windows.shape[2:4]
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
-    out = cols @ W.reshape(f, -1).T
-    return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2), cols
+def patches(x, kh, kw):
+    """im2col of channels-last images x (N, H, W, C): (N * H' * W', kh * kw * C), one row per window."""
+    n, h, w, c = x.shape
+    ho, wo = h - kh + 1, w - kw + 1
+    s0, s1, s2, s3 = x.strides
+    windows = as_strided(x, (n, ho, wo, kh, kw, c), (s0, s1, s2, s1, s2, s3))
+    return windows.reshape(n * ho * wo, kh * kw * c)  # the one copy
 
 
-def conv_backward(g, x_shape, W, cols, need_input_grad=True):
-    n, c, h, w = x_shape
-    f, _, kh, kw = W.shape
-    ho, wo = g.shape[2:]
-    g_flat = g.transpose(0, 2, 3, 1).reshape(-1, f)
-    gW = (g_flat.T @ cols).reshape(W.shape)
+def conv_forward(x, Wm, kh, kw):
+    """Valid cross-correlation, channels-last: x (N, H, W, C), Wm (kh * kw * C, F) -> (N, H', W', F)."""
+    n, h, w, _ = x.shape
+    cols = patches(x, kh, kw)
+    return (cols @ Wm).reshape(n, h - kh + 1, w - kw + 1, -1), cols
+
+
+def conv_backward(g, cols, Wm, kh, kw, need_input_grad=True):
+    """Filter gradient from the forward's patches; input gradient as the correlation of the
+    zero-padded output gradient with the rotated filters (im2col again, one product)."""
+    n, ho, wo, f = g.shape
+    g_flat = g.reshape(-1, f)
+    gW = (g_flat.T @ cols).T  # (F, pixels) @ (pixels, K): OpenBLAS's fast orientation
     if not need_input_grad:
         return None, gW
-    # patches' gradients ordered (kh, kw, c) so each filter offset adds a slab contiguous in c
-    gcols = (g_flat @ W.transpose(0, 2, 3, 1).reshape(f, -1)).reshape(n, ho, wo, kh, kw, c)
-    gx = np.zeros((n, h, w, c), F32)
-    for i in range(kh):
-        for j in range(kw):
-            gx[:, i:i + ho, j:j + wo, :] += gcols[:, :, :, i, j, :]
-    return gx.transpose(0, 3, 1, 2), gW
+    c = Wm.shape[0] // (kh * kw)
+    padded = np.zeros((n, ho + 2 * (kh - 1), wo + 2 * (kw - 1), f), F32)
+    padded[:, kh - 1:kh - 1 + ho, kw - 1:kw - 1 + wo] = g
+    rotated = Wm.reshape(kh, kw, c, f)[::-1, ::-1].transpose(0, 1, 3, 2).reshape(kh * kw * f, c)
+    gx, _ = conv_forward(padded, np.ascontiguousarray(rotated), kh, kw)
+    return gx, gW
 
 
 def pool_forward(x):
-    n, c, h, w = x.shape
-    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    out = blocks.max(axis=(3, 5))
-    return out, blocks == out[:, :, :, None, :, None]
+    """2x2 max pooling of channels-last maps, and the mask of each window's maxima."""
+    n, h, w, c = x.shape
+    blocks = x.reshape(n, h // 2, 2, w // 2, 2, c)
+    out = blocks.max(axis=(2, 4))
+    return out, blocks == out[:, :, None, :, None]
 
 
 def pool_backward(g, mask):
     # ties are rare with float inputs; every maximum gets the gradient, as a plain mask would
-    n, c, h2, _, w2, _ = mask.shape
-    return (mask * g[:, :, :, None, :, None]).reshape(n, c, h2 * 2, w2 * 2)
+    n, h2, _, w2, _, c = mask.shape
+    return (mask * g[:, :, None, :, None]).reshape(n, h2 * 2, w2 * 2, c)
 
 
 class ConvNet:
-    """Conv(16,3)-Conv(16,3)-Pool(2)-Conv(32,3)-Conv(32,3)-Pool(2)-Dense(100)-Dense(10), ReLU."""
+    """Conv(16,3)-Conv(16,3)-Pool(2)-Conv(32,3)-Conv(32,3)-Pool(2)-Dense(100)-Dense(10), ReLU.
+
+    Channels-last throughout (each patch is contiguous runs, each product's result is the next
+    layer's input), im2col with one BLAS product per layer and pass, the forward's patches kept
+    for the filter gradient, updates in place.
+    """
 
     def __init__(self, rng, lr=0.01, momentum=0.9):
         relu = np.sqrt(2)
         shapes = [(16, 1), (16, 16), (32, 16), (32, 32)]
-        self.convW = [glorot(rng, (f, c, 3, 3), c * 9, f * 9, relu) for f, c in shapes]
+        # filters as (kh * kw * C, F) matrices, rows in the patches' (i, j, c) order
+        self.convW = [glorot(rng, (9 * c, f), c * 9, f * 9, relu) for f, c in shapes]
         self.convb = [np.zeros(f, F32) for f, _ in shapes]
         self.W = [glorot(rng, (512, 100), 512, 100, relu), glorot(rng, (100, 10), 100, 10)]
         self.b = [np.zeros(100, F32), np.zeros(10, F32)]
         self.opt = Momentum(self.convW + self.convb + self.W + self.b, lr, momentum)
 
     def train_step(self, X, y):
-        cache, h = [], X
+        cache, h = [], np.ascontiguousarray(X.transpose(0, 2, 3, 1))
         for k, (W, b) in enumerate(zip(self.convW, self.convb)):
-            z, cols = conv_forward(h, W)
-            z = z + b[:, None, None]
-            out = np.maximum(z, 0)
-            cache.append(("conv", h.shape, cols, out))
-            h = out
+            z, cols = conv_forward(h, W, 3, 3)
+            z += b
+            np.maximum(z, 0, out=z)
+            cache.append(("conv", cols, z))
+            h = z
             if k % 2 == 1:
                 h, mask = pool_forward(h)
                 cache.append(("pool", mask))
@@ -160,10 +171,10 @@ class ConvNet:
             if entry[0] == "pool":
                 g = pool_backward(g, entry[1])
                 continue
-            _, x_shape, cols, out = entry
-            g = g * (out > 0)
-            gconvb[k] = g.sum(axis=(0, 2, 3))
-            g, gconvW[k] = conv_backward(g, x_shape, self.convW[k], cols, need_input_grad=k > 0)
+            _, cols, out = entry
+            g *= out > 0
+            gconvb[k] = g.sum(axis=(0, 1, 2))
+            g, gconvW[k] = conv_backward(g, cols, self.convW[k], 3, 3, need_input_grad=k > 0)
             k -= 1
         self.opt.step(gconvW + gconvb + [gW0, gW1] + [gb0, gb1])
         return loss

@@ -5,9 +5,13 @@
     ReLU, batch 100, momentum SGD
 
 minitheano against the same networks written by hand in numpy (bench/numpy_nets.py), and
-against PyTorch (CPU) and PyTensor when they are installed. Every peer runs in this process
-with the same thread count. BENCH_BATCHES=N times only the first N batches of each epoch
-(quick runs); PyTensor's ConvNet compiles for minutes, so it runs only with BENCH_PYTENSOR_CONV=1.
+against PyTorch (CPU) and PyTensor when they are installed. Each peer runs in a process of its
+own with the same thread count, in interleaved rounds (BENCH_ROUNDS, default 3); the table
+gives medians and their ratios, so a load that comes and goes hits every peer alike.
+BENCH_BATCHES=N times only the first N batches of each epoch (quick runs); PyTensor's ConvNet
+compiles for minutes, so it runs only with BENCH_PYTENSOR_CONV=1. Where this checkout's conv
+and pool ops don't call the kernels module yet, "minitheano" is routed to it and
+"minitheano, ops' own code" is the same network without.
 """
 import json
 import os
@@ -18,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .common import table, threads
+from .common import clock, clock_name, table, threads
 from . import numpy_nets
 
 MLP_BATCH, CNN_BATCH = 500, 100
@@ -40,15 +44,24 @@ def epoch_seconds(step, X, y, batch):
     """Seconds for one pass over (X, y) in batches (after one warm-up step)."""
     limit = int(os.environ.get("BENCH_BATCHES", 0)) or len(X) // batch
     step(X[:batch], y[:batch])
-    start = time.perf_counter()
+    now = clock()
+    start = now()
     for k in range(limit):
         step(X[k * batch:(k + 1) * batch], y[k * batch:(k + 1) * batch])
-    return (time.perf_counter() - start) * (len(X) // batch) / limit
+    return (now() - start) * (len(X) // batch) / limit
 
 
 # minitheano ------------------------------------------------------------------------------
 
-def minitheano_step(kind):
+def minitheano_step(kind, kernels=True):
+    from .kernels import route_ops_to_kernels
+
+    if kernels:
+        route_ops_to_kernels()
+    elif kind == "mlp":
+        raise ImportError("the MLP has no conv or pool op")
+    elif not _ops_have_own_code():
+        raise ImportError("the ops call the kernels module: there is no older code to compare")
     import minitheano as th
     import minitheano.tensor as T
     from minitheano import layers, nonlinearities as nl, objectives, updates
@@ -72,6 +85,12 @@ def minitheano_step(kind):
     start = time.perf_counter()
     fn = th.function([X, y], loss, updates=upd)
     return fn, time.perf_counter() - start
+
+
+def _ops_have_own_code():
+    from minitheano.ops import conv
+
+    return hasattr(conv, "_correlate")
 
 
 # Hand-written numpy ----------------------------------------------------------------------
@@ -177,7 +196,7 @@ def pytensor_step(kind):
 
 
 PEERS = {"minitheano": minitheano_step, "numpy by hand": numpy_step, "PyTorch CPU": torch_step,
-         "PyTensor": pytensor_step}
+         "PyTensor": pytensor_step, "minitheano, ops' own code": lambda kind: minitheano_step(kind, kernels=False)}
 KINDS = {"mlp": ("MLP 784-500-300-10, dropout, RMSprop, batch 500", MLP_BATCH),
          "cnn": ("ConvNet 16-16-pool-32-32-pool-100-10, momentum, batch 100", CNN_BATCH)}
 
@@ -195,26 +214,51 @@ def measure(kind, peer):
             "source": source}
 
 
-def run():
-    """Each peer in a fresh process: one library's spinning BLAS threads must not slow the next."""
+def _one(root, kind, peer):
+    out = subprocess.run([sys.executable, "-m", "bench.training", kind, peer], cwd=root, capture_output=True, text=True)
+    lines = out.stdout.strip().splitlines()
+    if out.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    return {"status": "failed", "note": (out.stderr.strip().splitlines() or ["?"])[-1][:90]}
+
+
+def run(quick=False):
+    """Interleaved rounds, each peer in a fresh process (one library's spinning BLAS threads
+    must not slow the next); returns {kind: {peer: median s/epoch}}."""
+    if quick:
+        os.environ.setdefault("BENCH_BATCHES", "20")
+    rounds = int(os.environ.get("BENCH_ROUNDS", 3))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), "
-          "each peer in its own process")
+    batches = os.environ.get("BENCH_BATCHES")
+    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), {clock_name()}, each peer "
+          f"in its own process, {rounds} interleaved rounds{f', {batches} batches timed per epoch' if batches else ''}")
+    medians = {}
     for kind, (title, _) in KINDS.items():
-        rows, base, source = [], None, ""
+        samples, notes, source = {}, {}, ""
+        for _ in range(rounds):
+            for peer in PEERS:
+                if peer in notes:
+                    continue
+                result = _one(root, kind, peer)
+                source = result.get("source", source)
+                if result["status"] != "ok":
+                    notes[peer] = result
+                    continue
+                samples.setdefault(peer, []).append((result["seconds"], result["compile_s"]))
+        med = {peer: float(np.median([t for t, _ in v])) for peer, v in samples.items()}
+        base = med.get("minitheano")
+        rows = []
         for peer in PEERS:
-            out = subprocess.run([sys.executable, "-m", "bench.training", kind, peer], cwd=root,
-                                 capture_output=True, text=True)
-            lines = out.stdout.strip().splitlines()
-            result = json.loads(lines[-1]) if out.returncode == 0 and lines else \
-                {"status": "failed", "note": (out.stderr.strip().splitlines() or ["?"])[-1][:90]}
-            source = result.get("source", source)
-            if result["status"] != "ok":
-                rows.append([peer, result["status"], "", "", result["note"]])
-                continue
-            base = base or result["seconds"]
-            rows.append([peer, result["seconds"], base / result["seconds"], result["compile_s"], ""])
-        table(f"{title} ({source})", ["implementation", "s/epoch", "minitheano time / this", "compile s", "note"], rows)
+            if peer in med:
+                spread = f"{min(t for t, _ in samples[peer]):.3g}-{max(t for t, _ in samples[peer]):.3g}"
+                rows.append([peer, med[peer], spread, base / med[peer] if base else "",
+                             float(np.median([c for _, c in samples[peer]])), ""])
+            else:
+                rows.append([peer, notes[peer]["status"], "", "", "", notes[peer]["note"]])
+        table(f"{title} ({source})", ["implementation", "s/epoch (median)", "range", "minitheano time / this",
+                                      "compile s", "note"], rows)
+        medians[kind] = med
+    return medians
 
 
 if __name__ == "__main__":

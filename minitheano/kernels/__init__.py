@@ -1,5 +1,4 @@
-"""Fast array implementations the conv and pool ops call from ``perform``.
+"""Fast numeric implementations that ops' ``perform`` calls (im2col, channels-last layout, threads).
 
-The ops say what is computed; these modules say how to compute it quickly on numpy or cupy
-(im2col with stride tricks, channels-last memory, reused scratch buffers, batch chunking).
+The ops say the mathematics; these modules say how to make it fast on numpy (and cupy).
 """

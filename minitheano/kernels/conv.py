@@ -1,148 +1,274 @@
-"""Correlation kernels behind the conv2d ops (``xp`` is numpy or cupy).
+"""2-D cross-correlation of image batches and its two gradients, at matrix-product speed.
 
-One idea does all the work: pad the images, copy each filter-sized patch into one row of
-a matrix (im2col, with stride tricks), and make one matrix product with the filters. On
-the CPU the batch is cut into chunks of a few images, so the patch matrix (nine times the
-images for 3x3 filters) is still in the cache when the product reads it. Arrays are laid
-out channels-last (NHWC) inside: patches are then contiguous runs of memory, and the
-product's result is already the next layer's input. Results are channels-first *views* of
-that memory, so callers see NCHW while the next convolution keeps the fast layout.
+Each kernel is im2col: copy every filter-sized patch of the (padded) images into one row of
+a patch matrix and multiply it with the filters. To keep that fast on numpy:
+- the batch is cut into one part per core (see ``parallel``), each worker with BLAS on one
+  thread, and each part into chunks of a few images whose patch matrix fits in the cache;
+- the images are laid out channels-last (NHWC): a patch is then a few contiguous runs, and
+  the product's result is already the next layer's input; results are channels-first views;
+- every product has contiguous operands and the long axis (the patches) outside: the filter
+  gradient is gy^T (F x patches) @ patches (patches x kr*kc*C), summed over the chunks
+  (patches^T @ gy, a skinny product over a huge sum, runs at a tenth of the speed); and
+  each product is a stack of small ones (STACK_ROWS patches each), which OpenBLAS runs
+  without packing its operands.
+The forward's patch matrix is not kept for the filter gradient: making it again, a chunk at
+a time from the cache, costs less than writing the whole of it to memory and reading it back.
+Padding (and the stride's dilation for the input gradient) is written into a small per-chunk
+frame, so no padded copy of the whole batch is made.
+
+Shapes: x (N, C, H, W), w (F, C, kr, kc) (already flipped for a true convolution),
+pad = (pad_rows, pad_cols) zeros on each side, stride = (rows, cols); any strides.
 """
+import math
 import threading
 
 import numpy as np
 
+from . import parallel
+from ..shapes import conv_output_length
+
+# Products of the patches with the filters are made this many patches (rows) at a time.
+STACK_ROWS = 96
+# A chunk's patch matrix is at most this big: it is still in the core's cache when the
+# product reads it, and the product is big enough to run at full speed.
+CHUNK_BYTES = 1 << 20
+
 _scratch = threading.local()
-# 16 MB measured best on a 2-core machine, with one BLAS thread (against 1-64 MB) and with two
-# (larger products synchronise the BLAS threads less often).
-_CHUNK_BYTES = 16 << 20
 
 
-def correlate2d(xp, x, w, pad, stride):
-    """Cross-correlation of images ``x`` (N, C, H, W) with kernels ``w`` (K, C, kh, kw), zero
-    padded by ``pad`` = (rows, cols) on each side and moved by ``stride``: (N, K, Ho, Wo)."""
-    return _nchw(_correlate(xp, _pad(xp, _nhwc(xp, x), *pad), w, stride))
-
-
-def correlate2d_grad_input(xp, gy, w, x_shape, pad, stride):
-    """The gradient of ``correlate2d`` w.r.t. ``x``: ``gy`` spread out by the stride and
-    correlated with the kernels rotated by 180 degrees."""
-    f, c, kr, kc = w.shape
-    rows, cols = x_shape[2], x_shape[3]
-    (pr, pc), (sr, sc) = pad, stride
-    g = _nhwc(xp, gy)
-    n, gr, gc, _ = g.shape
-    # framed so that a valid correlation with the rotated kernel gives exactly x's rows and columns
-    lo_r, lo_c = kr - 1 - pr, kc - 1 - pc
-    full_r, full_c = rows + kr - 1, cols + kc - 1
-    if (lo_r, lo_c, sr, sc) == (0, 0, 1, 1) and (gr, gc) == (full_r, full_c):
-        framed = g
-    else:
-        r0, r1 = _inside(lo_r, sr, gr, full_r)
-        c0, c1 = _inside(lo_c, sc, gc, full_c)
-        rows_at = slice(lo_r + r0 * sr, lo_r + (r1 - 1) * sr + 1, sr)
-        cols_at = slice(lo_c + c0 * sc, lo_c + (c1 - 1) * sc + 1, sc)
-        if (sr, sc) == (1, 1) and r1 > r0 and c1 > c0:  # zero only the frame
-            framed = xp.empty((n, full_r, full_c, f), dtype=g.dtype)
-            framed[:, :rows_at.start] = 0
-            framed[:, rows_at.stop:] = 0
-            framed[:, rows_at, :cols_at.start] = 0
-            framed[:, rows_at, cols_at.stop:] = 0
-        else:
-            framed = xp.zeros((n, full_r, full_c, f), dtype=g.dtype)
-        if r1 > r0 and c1 > c0:
-            framed[:, rows_at, cols_at] = g[:, r0:r1, c0:c1]
-    return _nchw(_correlate(xp, framed, w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), (1, 1)))
-
-
-def correlate2d_grad_weights(xp, x, gy, w_shape, pad, stride):
-    """The gradient of ``correlate2d`` w.r.t. ``w``: patches of ``x`` times ``gy``, one product."""
-    kr, kc = w_shape[2], w_shape[3]
-    a = _pad(xp, _nhwc(xp, x), *pad)
-    g = _nhwc(xp, gy)
-    n, f, c = x.shape[0], g.shape[3], x.shape[1]
-    rows, cols = (a.shape[1] - kr) // stride[0] + 1, (a.shape[2] - kc) // stride[1] + 1
-    if g.shape[:3] != (n, rows, cols):
-        raise ValueError(f"conv2d_grad_weights: the output gradient has shape {tuple(gy.shape)}, but the "
-                         f"convolution of an input of shape {tuple(x.shape)} gives {rows}x{cols} maps")
-    gk = xp.zeros((kr * kc * c, f), dtype=g.dtype)
-    for b, e, patches in _chunks(xp, a, kr, kc, *stride):
-        gk += xp.matmul(patches.T, g[b:e].reshape(patches.shape[0], f))  # (kr * kc * C, F)
-    return gk.reshape(kr, kc, c, f).transpose(3, 2, 0, 1)
-
-
-# Layout, padding and patches ------------------------------------------------------------------
-
-def _nhwc(xp, x):
-    """The channels-last view of a channels-first array, made contiguous only if it isn't already."""
-    t = x.transpose(0, 2, 3, 1)
-    return t if t.flags.c_contiguous else xp.ascontiguousarray(t)
-
-
-def _nchw(a):
-    """The channels-first view of a channels-last array (no copy)."""
-    return a.transpose(0, 3, 1, 2)
-
-
-def _pad(xp, a, pad_rows, pad_cols):
-    """``a`` (NHWC) with zero rows and columns around it."""
-    if pad_rows == 0 and pad_cols == 0:
-        return a
-    n, h, w, c = a.shape
-    out = xp.zeros((n, h + 2 * pad_rows, w + 2 * pad_cols, c), dtype=a.dtype)
-    out[:, pad_rows:pad_rows + h, pad_cols:pad_cols + w] = a
-    return out
-
-
-def _inside(lo, stride, n, length):
-    """The range [i0, i1) of the indices i < n whose position lo + i * stride lies in [0, length)."""
-    i0 = max(0, (stride - 1 - lo) // stride)
-    i1 = min(n, (length - 1 - lo) // stride + 1)
-    return i0, max(i0, i1)
-
-
-def _workspace(xp, shape, dtype):
-    """A per-thread buffer reused for the patch matrices (so they aren't allocated per call)."""
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+def _buffer(xp, slot, shape, dtype):
+    """A per-thread buffer (one per ``slot``) reused across calls, on numpy; a fresh array elsewhere."""
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
     buffers = _scratch.__dict__.setdefault("buffers", {})
-    buf = buffers.get(xp.__name__)
+    buf = buffers.get(slot)
     if buf is None or buf.nbytes < nbytes:
-        buf = buffers[xp.__name__] = xp.empty(max(nbytes, 1), dtype=np.uint8)
+        buf = buffers[slot] = np.empty(max(nbytes, 64), dtype=np.uint8)
     return buf[:nbytes].view(dtype).reshape(shape)
 
 
-def _chunks(xp, a, kr, kc, sr, sc):
-    """Yield (first image, last image + 1, their patch matrix) over the batch ``a`` (NHWC).
+class _Frame:
+    """Where a source map lands in the zero frame a valid correlation reads: rows (and columns)
+    ``i`` of the source go to ``lo + i * step`` of a frame ``size`` long; what falls outside is cut."""
 
-    A patch matrix has one row per output pixel and kr * kc * C columns, (i, j, channel)
-    ordered. It is copied pixel by pixel (runs of kc * C values) or, when output rows are
-    the longer runs (few channels, as in a first layer), filter offset by filter offset and
-    returned transposed. It lives in the workspace: use it before asking for the next one.
+    def __init__(self, src_len, lo, step, size):
+        self.size, self.step = size, step
+        self.i0 = max(0, (step - 1 - lo) // step)
+        self.i1 = max(self.i0, min(src_len, (size - 1 - lo) // step + 1))
+        self.dst = slice(lo + self.i0 * step, lo + (self.i1 - 1) * step + 1, step)
+        self.identity = lo == 0 and step == 1 and src_len == size
+        self.inside = self.i1 > self.i0
+
+    def src(self):
+        """The source rows (or columns) that land inside the frame."""
+        return slice(self.i0, self.i1)
+
+
+class _Im2col:
+    """The patch matrices of ``src`` (N, C, H, W, any strides) framed by ``rows`` and ``cols``, made
+    ``step`` images at a time in this thread's buffers: one copy into the frame (channels-last,
+    zero border; skipped when ``src`` is channels-last and unframed), one into the patches.
+
+    A patch matrix is (pixels, kr * kc * C), (i, j, c) ordered: copied pixel by pixel (runs of
+    kc * C values) or, when output rows are the longer runs (few channels, as in a first
+    layer), filter offset by filter offset and returned transposed.
     """
-    n, h, w, c = a.shape
-    rows, cols = (h - kr) // sr + 1, (w - kc) // sc + 1
-    row_bytes = rows * cols * kr * kc * c * a.dtype.itemsize
-    step = n if xp.__name__ != "numpy" else max(1, min(n, _CHUNK_BYTES // max(row_bytes, 1)))
-    by_offset = cols > kc * c
-    s0, s1, s2, s3 = a.strides
-    for b in range(0, n, step):
-        e = min(n, b + step)
-        if by_offset:
-            shape, strides = (kr, kc, c, e - b, rows, cols), (s1, s2, s3, s0, s1 * sr, s2 * sc)
+
+    def __init__(self, xp, src, rows, cols, kr, kc, stride, step):
+        self.rows, self.cols = rows, cols
+        n, c = src.shape[:2]
+        self.src = src.transpose(0, 2, 3, 1)
+        framed = not (rows.identity and cols.identity and self.src.flags.c_contiguous)
+        self.frame = _buffer(xp, "frame", (step, rows.size, cols.size, c), src.dtype) if framed else None
+        a = self.frame if framed else self.src
+        sr, sc = stride
+        ho, wo = (rows.size - kr) // sr + 1, (cols.size - kc) // sc + 1
+        self.pixels, self.k = ho * wo, kr * kc * c
+        s0, s1, s2, s3 = a.strides
+        self.by_offset = wo > kc * c
+        if self.by_offset:
+            shape, strides = (kr, kc, c, a.shape[0], ho, wo), (s1, s2, s3, s0, s1 * sr, s2 * sc)
         else:
-            shape, strides = (e - b, rows, cols, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3)
-        out = _workspace(xp, shape, a.dtype)
-        out[...] = xp.lib.stride_tricks.as_strided(a[b:e], shape, strides)
-        m = (e - b) * rows * cols
-        yield b, e, out.reshape(kr * kc * c, m).T if by_offset else out.reshape(m, kr * kc * c)
+            shape, strides = (a.shape[0], ho, wo, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3)
+        self.windows = xp.lib.stride_tricks.as_strided(a, shape, strides)
+        self.patches = _buffer(xp, "patches", (step * self.pixels * self.k,), src.dtype)
+        if framed and not (rows.step == 1 and cols.step == 1 and rows.inside and cols.inside):
+            self.frame[...] = 0  # zero once: the copies below write the same places each time
+        elif framed:
+            d0, d1 = rows.dst, cols.dst
+            self.frame[:, :d0.start] = 0
+            self.frame[:, d0.stop:] = 0
+            self.frame[:, d0, :d1.start] = 0
+            self.frame[:, d0, d1.stop:] = 0
+
+    def __call__(self, b, e):
+        """The patch matrix of images b..e-1 (e - b <= step): valid until the next call."""
+        n = e - b
+        images = slice(0, n)
+        if self.frame is not None:
+            if self.rows.inside and self.cols.inside:
+                self.frame[:n, self.rows.dst, self.cols.dst] = self.src[b:e, self.rows.src(), self.cols.src()]
+        else:
+            images = slice(b, e)
+        sel = (slice(None),) * 3 + (images,) if self.by_offset else (images,)
+        windows = self.windows[sel]
+        out = self.patches[:n * self.pixels * self.k].reshape(windows.shape)
+        out[...] = windows
+        if self.by_offset:
+            return out.reshape(self.k, n * self.pixels).T
+        return out.reshape(n * self.pixels, self.k)
 
 
-def _correlate(xp, a, kernel, stride):
-    """Valid cross-correlation of ``a`` (NHWC) with ``kernel`` (F, C, kr, kc): NHWC result."""
+def _stacked(a, rows):
+    """The first len(a) // rows * rows rows of the matrix ``a`` as a stack of (rows, K) matrices
+    (a view; ``a`` C- or F-contiguous)."""
+    m, k = a.shape
+    blocks = m // rows
+    if a.flags.c_contiguous:
+        return a[:blocks * rows].reshape(blocks, rows, k)
+    return a.T[:, :blocks * rows].reshape(k, blocks, rows).transpose(1, 2, 0)
+
+
+def _product(xp, a, b, out):
+    """``out[...] = a @ b`` for a tall ``a``, as a stack of small products on numpy: OpenBLAS runs
+    a (STACK_ROWS, K) @ (K, N) product from the cache, with no packing, 1.3-1.5x faster here."""
+    m = a.shape[0]
+    if xp is not np or m < 2 * STACK_ROWS:
+        return xp.matmul(a, b, out=out)
+    head = m // STACK_ROWS * STACK_ROWS
+    xp.matmul(_stacked(a, STACK_ROWS), b, out=_stacked(out, STACK_ROWS))
+    if head < m:
+        xp.matmul(a[head:], b, out=out[head:])
+
+
+def _gram(xp, g, p, total):
+    """``total += g.T @ p`` for tall ``g`` (pixels, F) and ``p`` (pixels, K), as stacked small products."""
+    m = g.shape[0]
+    if xp is not np or m < 2 * STACK_ROWS:
+        total += g.T @ p
+        return
+    head = m // STACK_ROWS * STACK_ROWS
+    parts = xp.matmul(_stacked(g, STACK_ROWS).transpose(0, 2, 1), _stacked(p, STACK_ROWS))
+    total += parts.sum(axis=0)
+    if head < m:
+        total += g[head:].T @ p[head:]
+
+
+def _chunk_images(xp, n, pixels, k, itemsize):
+    """Images per chunk: the patch matrix within CHUNK_BYTES (the whole part off numpy)."""
+    if xp is not np:
+        return n
+    return max(1, min(n, CHUNK_BYTES // max(1, pixels * k * itemsize)))
+
+
+def _parts(xp, n, flops):
+    """The batch's parts, one per worker."""
+    return parallel.split(n, parallel.workers(xp, flops))
+
+
+def _geometry(x_shape, w_shape, pad, stride):
+    """(rows, cols) of the correlation's output."""
+    h, w, kr, kc = x_shape[2], x_shape[3], w_shape[2], w_shape[3]
+    return (conv_output_length(h, kr, stride[0], pad[0]), conv_output_length(w, kc, stride[1], pad[1]))
+
+
+def _correlate(xp, src, kernel, rows, cols, stride):
+    """Valid correlation of ``src`` (N, C, H, W) framed by ``rows``/``cols`` with ``kernel``
+    (F, C, kr, kc): the channels-last (N, Ho, Wo, F) result."""
     f, c, kr, kc = kernel.shape
-    matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0)).reshape(kr * kc * c, f)
-    n, h, w, _ = a.shape
-    out = xp.empty((n, (h - kr) // stride[0] + 1, (w - kc) // stride[1] + 1, f), dtype=a.dtype)
-    for b, e, patches in _chunks(xp, a, kr, kc, *stride):
-        xp.matmul(patches, matrix, out=out[b:e].reshape(patches.shape[0], f))
+    sr, sc = stride
+    dtype = np.result_type(src.dtype, kernel.dtype)
+    src = src.astype(dtype, copy=False)
+    matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0), dtype=dtype).reshape(kr * kc * c, f)
+    ho, wo = (rows.size - kr) // sr + 1, (cols.size - kc) // sc + 1
+    n = src.shape[0]
+    out = xp.empty((n, ho, wo, f), dtype=dtype)
+    step = _chunk_images(xp, n, ho * wo, kr * kc * c, dtype.itemsize)
+
+    def part(start, stop):
+        im2col = _Im2col(xp, src, rows, cols, kr, kc, stride, min(step, stop - start))
+        for b in range(start, stop, step):
+            e = min(stop, b + step)
+            patches = im2col(b, e)
+            _product(xp, patches, matrix, out[b:e].reshape(patches.shape[0], f))
+
+    parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n, out.size * kr * kc * c)])
     return out
+
+
+def _check(what, x_shape, w_shape, pad, stride):
+    n, c, h, w = x_shape
+    f, wc, kr, kc = w_shape
+    if c != wc:
+        raise ValueError(f"{what}: the input has {c} channels (shape {tuple(x_shape)}) but the filters "
+                         f"expect {wc} (shape {tuple(w_shape)})")
+    if h + 2 * pad[0] < kr or w + 2 * pad[1] < kc:
+        raise ValueError(f"{what}: the image (shape {tuple(x_shape)}, padding {tuple(pad)}) is smaller "
+                         f"than the filters (shape {tuple(w_shape)})")
+    if min(stride) < 1 or min(pad) < 0:
+        raise ValueError(f"{what}: stride must be positive and pad non-negative, got {stride}, {pad}")
+
+
+def correlate2d(xp, x, w, pad, stride):
+    """Cross-correlation of images x (N, C, H, W) with filters w (F, C, kr, kc): (N, F, Ho, Wo),
+    a channels-first view of channels-last memory."""
+    _check("correlate2d", x.shape, w.shape, pad, stride)
+    _, _, h, wd = x.shape
+    rows = _Frame(h, pad[0], 1, h + 2 * pad[0])
+    cols = _Frame(wd, pad[1], 1, wd + 2 * pad[1])
+    return _correlate(xp, x, w, rows, cols, stride).transpose(0, 3, 1, 2)
+
+
+def correlate2d_grad_input(xp, gy, w, x_shape, pad, stride):
+    """The gradient of ``correlate2d`` w.r.t. its input (shape ``x_shape``): the correlation of gy,
+    spread out by the stride and framed by kr - 1 - pad zeros, with the rotated filters."""
+    _check("correlate2d_grad_input", x_shape, w.shape, pad, stride)
+    _, _, h, wd = x_shape
+    f, c, kr, kc = w.shape
+    expected = (x_shape[0], f) + _geometry(x_shape, w.shape, pad, stride)
+    if tuple(gy.shape) != expected:
+        raise ValueError(f"correlate2d_grad_input: the output gradient has shape {tuple(gy.shape)}, but the "
+                         f"correlation of an input of shape {tuple(x_shape)} gives {expected}")
+    rows = _Frame(gy.shape[2], kr - 1 - pad[0], stride[0], h + kr - 1)
+    cols = _Frame(gy.shape[3], kc - 1 - pad[1], stride[1], wd + kc - 1)
+    kernel = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    return _correlate(xp, gy, kernel, rows, cols, (1, 1)).transpose(0, 3, 1, 2)
+
+
+def correlate2d_grad_weights(xp, x, gy, w_shape, pad, stride):
+    """The gradient of ``correlate2d`` w.r.t. its filters (shape ``w_shape``): gy^T times the
+    patches of x, summed over chunks of the batch."""
+    _check("correlate2d_grad_weights", x.shape, w_shape, pad, stride)
+    n, c, h, wd = x.shape
+    f, _, kr, kc = w_shape
+    ho, wo = _geometry(x.shape, w_shape, pad, stride)
+    if tuple(gy.shape) != (n, f, ho, wo):
+        raise ValueError(f"correlate2d_grad_weights: the output gradient has shape {tuple(gy.shape)}, but the "
+                         f"correlation of an input of shape {tuple(x.shape)} gives {(n, f, ho, wo)}")
+    dtype = np.result_type(x.dtype, gy.dtype)
+    x, g = x.astype(dtype, copy=False), gy.astype(dtype, copy=False).transpose(0, 2, 3, 1)
+    rows = _Frame(h, pad[0], 1, h + 2 * pad[0])
+    cols = _Frame(wd, pad[1], 1, wd + 2 * pad[1])
+    k = kr * kc * c
+    step = _chunk_images(xp, n, ho * wo, k, dtype.itemsize)
+
+    def part(start, stop):
+        total = xp.zeros((f, k), dtype=dtype)
+        im2col = _Im2col(xp, x, rows, cols, kr, kc, stride, min(step, stop - start))
+        for b in range(start, stop, step):
+            e = min(stop, b + step)
+            patches = im2col(b, e)
+            gc = g[b:e]
+            if not gc.flags.c_contiguous:
+                gc = _buffer(xp, "grad", gc.shape, dtype)
+                gc[...] = g[b:e]
+            gc = gc.reshape(patches.shape[0], f)
+            _gram(xp, gc, patches, total)  # (F, pixels) @ (pixels, k)
+        return total
+
+    totals = parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n, gy.size * k)])
+    total = totals[0]
+    for t in totals[1:]:
+        total += t
+    return xp.ascontiguousarray(total.reshape(f, kr, kc, c).transpose(0, 3, 1, 2))

@@ -1,90 +1,28 @@
-"""Pooling kernels behind the pool ops (``xp`` is numpy or cupy), over the last two axes.
+"""2-D pooling over the last two axes and its gradients, as a few whole-array operations.
 
-Windows are visited by offset: for each of the ws[0] * ws[1] positions inside a window,
-one strided slice of the (padded) input holds that position for every window at once,
-so the work is a few whole-array operations instead of a loop over pixels. Channels-last
-memory (what ``conv2d`` produces) is kept as it is; results are views in the input's layout.
+Windows are visited by offset: for each of the ws[0] * ws[1] positions inside a window, one
+strided slice of the (padded) input holds that position for every window at once. Max
+pooling pads with the dtype's lowest value, so padding never wins, and sends each window's
+gradient to its first maximum in row-major order. Average pooling divides by the window's
+size counted with ('average_inc_pad') or without ('average_exc_pad') the padding.
+Channels-last memory (what the convolution kernels return) is kept: results are views in
+the input's layout. On numpy the batch is cut into one part per core, run in threads.
 """
 import numpy as np
 
+from . import parallel
 from ..shapes import pool_output_length
 
+MODES = ("max", "average_inc_pad", "average_exc_pad")
 
-def pool2d(xp, x, ws, stride, pad, ignore_border, mode):
-    """Max ('max') or average ('average_inc_pad', 'average_exc_pad') pooling of ``x``."""
-    nhwc = _is_channels_last(x)
-    a, geo = _view(x, nhwc), _Windows(ws, stride, pad, ignore_border, x.shape[-2], x.shape[-1])
-    if min(geo.out) <= 0:
-        raise ValueError(f"pool_2d: input of shape {tuple(x.shape)} is smaller than ws={ws}")
-    if mode == "max":
-        # A running maximum over the window offsets; measured faster than reshaping the input into
-        # windows and reducing two axes (2.6x for 2x2 windows on channels-last maps, 18x otherwise).
-        padded = geo.padded(xp, a, _lowest(a.dtype))
-        out = None
-        for index in geo.offsets():
-            out = padded[index].copy() if out is None else xp.maximum(out, padded[index], out=out)
-        return _unview(out, x, nhwc)
-    padded = geo.padded(xp, a, 0)
-    total = None
-    for index in geo.offsets():
-        total = padded[index].copy() if total is None else xp.add(total, padded[index], out=total)
-    return _unview(total / geo.divisor(xp, mode, x.dtype), x, nhwc)
-
-
-def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border):
-    """The gradient of max pooling: each window's ``gy`` goes to its first maximum in ``x``."""
-    nhwc = _is_channels_last(x)
-    geo = _Windows(ws, stride, pad, ignore_border, x.shape[-2], x.shape[-1])
-    a, y, gy = _view(x, nhwc), _view(y, nhwc), _view(gy, nhwc)
-    padded = geo.padded(xp, a, _lowest(a.dtype))
-    tiled = geo.stride == geo.ws  # every position in at most one window: plain writes
-    out = xp.empty(padded.shape, dtype=gy.dtype) if tiled else xp.zeros(padded.shape, dtype=gy.dtype)
-    if tiled:
-        (orows, ocols), (sr, sc) = geo.out, geo.stride
-        out[:, orows * sr:] = 0
-        out[:, :, ocols * sc:] = 0
-    for index, hit in _first_max_masks(xp, geo, padded, y):
-        if tiled:
-            xp.multiply(hit, gy, out=out[index])
-        else:
-            out[index] += hit * gy
-    return _unview(geo.cropped(out), x, nhwc)
-
-
-def max_pool2d_grad_grad(xp, x, y, gg, ws, stride, pad, ignore_border):
-    """Per window, the value of ``gg`` (shaped like ``x``) at the window's first maximum."""
-    nhwc = _is_channels_last(x)
-    geo = _Windows(ws, stride, pad, ignore_border, x.shape[-2], x.shape[-1])
-    a, yv, gg = _view(x, nhwc), _view(y, nhwc), _view(gg, nhwc)
-    padded = geo.padded(xp, a, _lowest(a.dtype))
-    gg = geo.padded(xp, gg, 0)
-    out = xp.zeros(yv.shape, dtype=gg.dtype)
-    for index, hit in _first_max_masks(xp, geo, padded, yv):
-        xp.copyto(out, gg[index], where=hit)
-    return _unview(out, y, nhwc)
-
-
-def average_pool2d_grad(xp, x, gy, ws, stride, pad, ignore_border, mode):
-    """The gradient of average pooling: each window's ``gy`` shared over the window."""
-    nhwc = _is_channels_last(x)
-    geo = _Windows(ws, stride, pad, ignore_border, x.shape[-2], x.shape[-1])
-    a, gy = _view(x, nhwc), _view(gy, nhwc)
-    share = gy / geo.divisor(xp, mode, gy.dtype)
-    out = xp.zeros((a.shape[0],) + geo.extent + (a.shape[3],), dtype=gy.dtype)
-    for index in geo.offsets():
-        out[index] += share
-    return _unview(geo.cropped(out), x, nhwc)
-
-
-# Layout and window geometry -------------------------------------------------------------------
 
 def _is_channels_last(x):
-    """True for a 4-d array whose memory is channels-last (what ``conv2d`` returns)."""
+    """True for a 4-d array whose memory is channels-last (what the convolutions return)."""
     return x.ndim == 4 and not x.flags.c_contiguous and x.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
 def _view(x, channels_last):
-    """``x`` as a 4-d (B, rows, cols, C) array: a transposed view of channels-last memory, else
+    """``x`` as (B, rows, cols, C): a transposed view of channels-last memory, else
     (everything but the last two axes, rows, cols, 1)."""
     if channels_last:
         return x.transpose(0, 2, 3, 1)
@@ -98,22 +36,20 @@ def _unview(a, like, channels_last):
     return a.reshape(tuple(like.shape[:-2]) + tuple(a.shape[1:3]))
 
 
-def _lowest(dtype):
-    dtype = np.dtype(dtype)
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
 class _Windows:
     """The geometry of one pooling: padding, output size, and the slices of each window offset."""
 
-    def __init__(self, ws, stride, pad, ignore_border, rows, cols):
-        self.ws, self.stride, self.pad = ws, stride, pad
+    def __init__(self, rows, cols, ws, stride, pad, ignore_border):
+        self.ws, self.stride, self.pad = tuple(ws), tuple(stride), tuple(pad)
         self.out = tuple(pool_output_length(n, w, s, p, ignore_border)
                          for n, w, s, p in zip((rows, cols), ws, stride, pad))
         # padded extent that every window fits in (ignore_border=False adds partial windows)
         self.extent = tuple(max(n + 2 * p, (o - 1) * s + w) if o else n + 2 * p
                             for n, w, s, p, o in zip((rows, cols), ws, stride, pad, self.out))
         self.size = (rows, cols)
+        if min(self.out) <= 0:
+            raise ValueError(f"pool2d: input of {rows}x{cols} is smaller than the window ws={self.ws} "
+                             f"(pad={self.pad})")
 
     def padded(self, xp, a, fill):
         """``a`` (B, rows, cols, C) framed by ``fill`` up to the padded extent."""
@@ -147,6 +83,17 @@ class _Windows:
         return xp.asarray(div.astype(dtype))
 
 
+def _lowest(dtype):
+    dtype = np.dtype(dtype)
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _in_parts(xp, a, part):
+    """Run ``part(start, stop)`` over the batch of ``a``, one part per core on numpy (for big ``a``)."""
+    parts = parallel.split(a.shape[0], parallel.workers(xp, 4 * a.size))
+    parallel.run([lambda b=b, e=e: part(b, e) for b, e in parts])
+
+
 def _first_max_masks(xp, geo, padded, y):
     """For each window offset: (index, mask of the windows whose first maximum is at that offset).
 
@@ -165,3 +112,94 @@ def _first_max_masks(xp, geo, padded, y):
             if k < len(offsets) - 1:
                 xp.logical_or(taken, hit, out=taken)
         yield index, hit
+
+
+def _setup(x, ws, stride, pad, ignore_border):
+    nhwc = _is_channels_last(x)
+    a = _view(x, nhwc)
+    return nhwc, a, _Windows(a.shape[1], a.shape[2], ws, stride, pad, ignore_border)
+
+
+def pool2d(xp, x, ws, stride, pad, ignore_border, mode):
+    """Max or average pooling of the last two axes of ``x`` (at least 2 dims)."""
+    if mode not in MODES:
+        raise ValueError(f"pool2d: mode must be one of {MODES}, got {mode!r}")
+    nhwc, a, geo = _setup(x, ws, stride, pad, ignore_border)
+    out = xp.empty((a.shape[0],) + geo.out + (a.shape[3],), dtype=x.dtype)
+    div = None if mode == "max" else geo.divisor(xp, mode, x.dtype)
+
+    def part(b, e):
+        fill = _lowest(a.dtype) if mode == "max" else 0
+        padded, o = geo.padded(xp, a[b:e], fill), out[b:e]
+        # a running maximum (or sum) over the window offsets; measured faster than reshaping the
+        # input into windows and reducing two axes (2.6x for 2x2 windows on channels-last maps)
+        for k, index in enumerate(geo.offsets()):
+            if k == 0:
+                o[...] = padded[index]
+            elif mode == "max":
+                xp.maximum(o, padded[index], out=o)
+            else:
+                xp.add(o, padded[index], out=o)
+        if div is not None:
+            xp.divide(o, div, out=o)
+
+    _in_parts(xp, a, part)
+    return _unview(out, x, nhwc)
+
+
+def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border):
+    """The gradient of max pooling w.r.t. ``x``: each window's ``gy`` goes to its first maximum."""
+    nhwc, a, geo = _setup(x, ws, stride, pad, ignore_border)
+    yv, gv = _view(y, nhwc), _view(gy, nhwc)
+    tiled = geo.stride == geo.ws  # every position in at most one window: plain writes
+    out = xp.empty((a.shape[0],) + geo.extent + (a.shape[3],), dtype=gy.dtype)
+
+    def part(b, e):
+        padded, o, g = geo.padded(xp, a[b:e], _lowest(a.dtype)), out[b:e], gv[b:e]
+        if tiled:
+            (orows, ocols), (sr, sc) = geo.out, geo.stride
+            o[:, orows * sr:] = 0
+            o[:, :, ocols * sc:] = 0
+        else:
+            o[...] = 0
+        for index, hit in _first_max_masks(xp, geo, padded, yv[b:e]):
+            if tiled:
+                xp.multiply(hit, g, out=o[index])
+            else:
+                o[index] += hit * g
+
+    _in_parts(xp, a, part)
+    return _unview(geo.cropped(out), x, nhwc)
+
+
+def max_pool2d_grad_grad(xp, x, y, gg, ws, stride, pad, ignore_border):
+    """Per window, the value of ``gg`` (shaped like ``x``) at the window's first maximum."""
+    nhwc, a, geo = _setup(x, ws, stride, pad, ignore_border)
+    yv, gv = _view(y, nhwc), _view(gg, nhwc)
+    out = xp.zeros(yv.shape, dtype=gg.dtype)
+
+    def part(b, e):
+        padded, g = geo.padded(xp, a[b:e], _lowest(a.dtype)), geo.padded(xp, gv[b:e], 0)
+        for index, hit in _first_max_masks(xp, geo, padded, yv[b:e]):
+            xp.copyto(out[b:e], g[index], where=hit)
+
+    _in_parts(xp, a, part)
+    return _unview(out, y, nhwc)
+
+
+def average_pool2d_grad(xp, x, gy, ws, stride, pad, ignore_border, mode):
+    """The gradient of average pooling w.r.t. ``x``: each window's ``gy`` shared over the window."""
+    if mode not in MODES[1:]:
+        raise ValueError(f"average_pool2d_grad: mode must be one of {MODES[1:]}, got {mode!r}")
+    nhwc, a, geo = _setup(x, ws, stride, pad, ignore_border)
+    gv = _view(gy, nhwc)
+    div = geo.divisor(xp, mode, gy.dtype)
+    out = xp.zeros((a.shape[0],) + geo.extent + (a.shape[3],), dtype=gy.dtype)
+
+    def part(b, e):
+        share, o = gv[b:e] / div, out[b:e]
+        for index in geo.offsets():
+            o[index] += share
+
+    _in_parts(xp, a, part)
+    return _unview(geo.cropped(out), x, nhwc)
