@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from .backend import asarray, to_host
+from .backend import asarray, on_device, to_host
 from .config import config
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -58,7 +58,7 @@ class TensorType:
     def filter(self, value, allow_downcast=False, what="value"):
         """``value`` as a numpy array of this type, or a TypeError naming ``what`` and the mismatch."""
         from_python = not hasattr(value, "dtype")
-        arr = np.asarray(value) if not hasattr(value, "__array_namespace__") or isinstance(value, np.ndarray) else value
+        arr = value if isinstance(value, np.ndarray) or on_device(value) else np.asarray(value)
         if arr.ndim != self.ndim:
             raise TypeError(
                 f"{what}: expected a {self.ndim}-d array ({self!r}), got {arr.ndim}-d with shape {tuple(arr.shape)}."

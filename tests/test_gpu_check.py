@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_strict_backend import FINDINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,7 +44,6 @@ def test_picks_the_extra_whose_cupy_matches_the_driver():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=FINDINGS)
 def test_epoch_timing_rehearsed_on_the_strict_backend(capsys):
     check = gpu_check.Check("strict", batches=1)
     check.epochs()

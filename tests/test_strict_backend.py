@@ -16,9 +16,6 @@ import pytest
 import minitheano as th
 from minitheano import backend, strict
 
-FINDINGS = "device scalars converted implicitly in core ops; see _notes/strict_findings.md (fixes pending merge)"
-
-
 @pytest.fixture
 def a():
     return strict.asarray(np.arange(12, dtype="float32").reshape(3, 4))
@@ -196,24 +193,18 @@ def _same_as_numpy(kind, tmp_path, sync):
         np.testing.assert_allclose(on_strict[key], on_numpy[key], rtol=1e-4, atol=1e-6, err_msg=key)
 
 
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=FINDINGS))
-                                  for k in ("mlp", "mlp_dropout", "conv")])
+@pytest.mark.parametrize("kind", ["mlp", "mlp_dropout", "conv"])
 def test_training_step_on_strict_equals_numpy(kind, tmp_path):
     """No implicit host conversion at all: what the course asks of its GPU path."""
     _same_as_numpy(kind, tmp_path, "raise")
 
 
-@pytest.mark.parametrize("kind", [
-    "mlp",
-    pytest.param("mlp_dropout", marks=pytest.mark.xfail(strict=True, reason=FINDINGS)),
-    "conv",
-])
+@pytest.mark.parametrize("kind", ["mlp", "mlp_dropout", "conv"])
 def test_training_step_runs_where_cupy_would(kind, tmp_path):
     """Scalar syncs allowed, as cupy allows them: what would crash on a real GPU."""
     _same_as_numpy(kind, tmp_path, "allow")
 
 
-@pytest.mark.xfail(strict=True, reason=FINDINGS)
 def test_device_arrays_pass_as_inputs_and_shared_values(monkeypatch):
     monkeypatch.setattr(th.config, "device", "strict")
     x = th.tensor.vector("x")
@@ -227,7 +218,6 @@ def test_device_arrays_pass_as_inputs_and_shared_values(monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.mnist
-@pytest.mark.xfail(strict=True, reason=FINDINGS)
 def test_notebook_03_runs_on_the_strict_backend(mnist):
     """Notebook 03 (fast mode) end to end with every array on the stand-in device."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

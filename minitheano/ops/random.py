@@ -6,6 +6,7 @@ the next state as the shared variable's ``default_update``, so every call advanc
 """
 import numpy as np
 
+from ..backend import to_host
 from ..graph import Apply, Op, TensorType, as_variable
 from .shape import _static_dims
 
@@ -27,10 +28,10 @@ class RandomOp(Op):
                      [state.type, TensorType(self.dtype, _static_dims(shape, self.ndim))])
 
     def perform(self, xp, state, shape, *params):
-        host_state = np.asarray(state.get() if hasattr(state, "get") else state)
+        host_state = to_host(state)
         rng = np.random.default_rng([int(host_state[0]), int(host_state[1])])
-        shape = tuple(int(s) for s in (shape.get() if hasattr(shape, "get") else shape))
-        params = [float(p) for p in params]
+        shape = tuple(int(s) for s in to_host(shape))
+        params = [float(to_host(p)) for p in params]
         if self.dist == "uniform":
             sample = rng.uniform(params[0], params[1], size=shape)
         elif self.dist == "normal":

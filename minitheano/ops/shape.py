@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..backend import to_host
 from ..config import config
 from ..graph import Apply, Constant, Op, TensorType, Variable, as_variable, constant
 from .elemwise import ShapeError, cast, upcast, zeros_like
@@ -81,7 +82,7 @@ class Shape(Op):
         return Apply(self, [x], [TensorType("int64", (x.ndim,))])
 
     def perform(self, xp, x):
-        return np.asarray(x.shape, dtype="int64")
+        return xp.asarray(x.shape, dtype="int64")
 
     def grad(self, node, grads):
         return [None]
@@ -148,7 +149,7 @@ class Reshape(Op):
         return Apply(self, [x, shape], [TensorType(x.dtype, dims)])
 
     def perform(self, xp, x, shape):
-        return x.reshape(tuple(int(s) for s in shape))
+        return x.reshape(tuple(int(s) for s in to_host(shape)))
 
     def grad(self, node, grads):
         x = node.inputs[0]
@@ -330,7 +331,7 @@ class Alloc(Op):
         return Apply(self, [value, shape], [TensorType(value.dtype, _static_dims(shape, self.ndim))])
 
     def perform(self, xp, value, shape):
-        return xp.full(tuple(int(s) for s in shape), value, dtype=value.dtype)
+        return xp.full(tuple(int(s) for s in to_host(shape)), value, dtype=value.dtype)
 
     def grad(self, node, grads):
         g = grads[0]

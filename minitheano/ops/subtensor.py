@@ -7,6 +7,7 @@ values it consumes as extra inputs: 'int' takes one scalar, 'array' one integer 
 """
 import numpy as np
 
+from ..backend import to_host
 from ..graph import Apply, Constant, Op, TensorType, as_variable
 from .broadcast import ShapeError, sum_to, zeros_like
 
@@ -24,13 +25,13 @@ def build_index(spec, values):
     index, it = [], iter(values)
     for entry in spec:
         if entry == "int":
-            index.append(int(next(it)))
+            index.append(int(to_host(next(it))))
         elif entry == "array":
             index.append(next(it))
         elif entry == "none":
             index.append(None)
         else:
-            index.append(slice(*(int(next(it)) if present else None for present in entry[1:])))
+            index.append(slice(*(int(to_host(next(it))) if present else None for present in entry[1:])))
     return tuple(index)
 
 
