@@ -25,9 +25,167 @@ RIGHT_ANSWERS = {
             "    if x.owner and x.owner.op == T.exp:\n        return x.owner.inputs[0]\n\n"
             "simplified = th.function([u], y_own, rewrites=(log_of_exp,))",
         ],
+        "network": [
+            # the sigmoid written out, the bias first, no intermediate name
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = 1 / (1 + T.exp(-(T.dot(W2.T, h1) + b2)))\n"
+            "fn = th.function([x, W1, b1, W2, b2], y)",
+            # vector-times-matrix instead of the transpose, the long module path, keyword arguments
+            "W2, b2 = T.matrix(name='W2'), T.vector(name='b2')\nz2 = h1.dot(W2) + b2\n"
+            "y = th.tensor.nnet.sigmoid(z2)\nfn = th.function(inputs=[x, W1, b1, W2, b2], outputs=y)",
+            # the sigmoid through tanh, h1 written out again
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\n"
+            "hidden = T.nnet.sigmoid(b1 + T.dot(W1.T, x))\ny = 0.5 * (1 + T.tanh(0.5 * (T.dot(hidden, W2) + b2)))\n"
+            "fn = th.function([x, W1, b1, W2, b2], y)",
+        ],
+        "batch": [
+            # the sigmoid written out, one expression
+            "Y = 1 / (1 + T.exp(-(T.dot(1 / (1 + T.exp(-(T.dot(X, W1) + b1))), W2) + b2)))\n"
+            "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
+            # @, explicit broadcasting of the biases, the long module path
+            "hidden = T.nnet.sigmoid(X @ W1 + b1.dimshuffle('x', 0))\n"
+            "Y = th.tensor.nnet.sigmoid(hidden @ W2 + b2.dimshuffle('x', 0))\n"
+            "fn_batch = th.function(inputs=[X, W1, b1, W2, b2], outputs=Y)",
+            # data points as columns inside, transposed back at the end
+            "H_cols = T.nnet.sigmoid(T.dot(W1.T, X.T) + b1.dimshuffle(0, 'x'))\n"
+            "Y = T.nnet.sigmoid(T.dot(W2.T, H_cols) + b2.dimshuffle(0, 'x')).T\n"
+            "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
+        ],
+        "shared_layer": [
+            # copies of the initial values, the sigmoid written out, X.dot
+            "W = th.shared(W_init.copy(), name='W')\nb = th.shared(b_init.copy(), name='b')\n"
+            "out = 1 / (1 + T.exp(-(X.dot(W) + b)))\npredict = th.function([X], out)",
+            # keyword arguments, @, explicit broadcasting, the long module path
+            "W = th.shared(value=W_init, name='W')\nb = th.shared(value=b_init, name='b')\n"
+            "out = th.tensor.nnet.sigmoid(X @ W + b.dimshuffle('x', 0))\n"
+            "predict = th.function(inputs=[X], outputs=out)",
+            # the sigmoid through tanh, the bias first
+            "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
+            "out = 0.5 * (1 + T.tanh(0.5 * (b + T.dot(X, W))))\npredict = th.function([X], out)",
+        ],
+        "running_sum": [
+            # updates as a list of pairs, no intermediate name
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "add = th.function([v], total + v, updates=[(total, total + v)])",
+            # the updates dict built first, keyword arguments
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "new_value = {total: v + total}\nadd = th.function(inputs=[v], outputs=new_value[total], updates=new_value)",
+            # a tuple of pairs
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "summed = v + total\nadd = th.function([v], summed, updates=((total, summed),))",
+        ],
     },
     # ---- 02_autodiff -------------------------------------------------------------------------
     "02_autodiff": {
+        "reverse_pass": [
+            # an index loop from the end, adjoint[out] read directly
+            "def backward(records, values, output):\n"
+            "    adjoint = {output: 1.0}\n"
+            "    for k in range(len(records) - 1, -1, -1):\n"
+            "        out, op, args = records[k]\n"
+            "        grads = partials(op, tuple(values[a] for a in args))\n"
+            "        for i, name in enumerate(args):\n"
+            "            adjoint[name] = adjoint.get(name, 0) + grads[i] * adjoint[out]\n"
+            "    return adjoint",
+            # a defaultdict, records[::-1], +=
+            "import collections\n\n\n"
+            "def backward(records, values, output):\n"
+            "    adjoint = collections.defaultdict(float)\n"
+            "    adjoint[output] = 1.0\n"
+            "    for out, op, args in records[::-1]:\n"
+            "        local = partials(op, [values[a] for a in args])\n"
+            "        for name, d in zip(args, local):\n"
+            "            adjoint[name] += adjoint[out] * d\n"
+            "    return dict(adjoint)",
+            # setdefault, and the records whose output does not reach `output` skipped
+            "def backward(records, values, output):\n"
+            "    adjoint = {output: 1.0}\n"
+            "    for out, op, args in reversed(records):\n"
+            "        upstream = adjoint.get(out)\n"
+            "        if upstream is None:\n"
+            "            continue\n"
+            "        for name, local in zip(args, partials(op, [values[a] for a in args])):\n"
+            "            adjoint.setdefault(name, 0.0)\n"
+            "            adjoint[name] += local * upstream\n"
+            "    return adjoint",
+        ],
+        "sigmoid_grad": [
+            # the output unpacked, the product in another order
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        (gz,), (y,) = output_grads, node.outputs\n"
+            "        return [y * (1.0 - y) * gz]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+            # recomputed from the input with minitheano's sigmoid
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        s = T.nnet.sigmoid(node.inputs[0])\n"
+            "        return [output_grads[0] * (s - s ** 2)]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+            # e^-x / (1 + e^-x)^2, from the input
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        e = T.exp(-node.inputs[0])\n"
+            "        return [output_grads[0] * e / (1 + e) ** 2]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+        ],
+        "numeric_grad": [
+            # a flat index and a step vector reshaped like x
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in range(x.size):\n"
+            "        step = np.zeros(x.size)\n"
+            "        step[k] = eps\n"
+            "        step = step.reshape(x.shape)\n"
+            "        grad.flat[k] = (f(x + step) - f(x - step)) / (2 * eps)\n"
+            "    return grad",
+            # in place on a copy, restored exactly after each entry, itertools.product
+            "import itertools\n\n\n"
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.array(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in itertools.product(*[range(n) for n in x.shape]):\n"
+            "        old = x[k]\n"
+            "        x[k] = old + eps\n"
+            "        up = f(x)\n"
+            "        x[k] = old - eps\n"
+            "        down = f(x)\n"
+            "        x[k] = old\n"
+            "        grad[k] = (up - down) / (2 * eps)\n"
+            "    return grad",
+            # a list of differences, reshaped at the end
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    diffs = []\n"
+            "    for k in np.ndindex(*x.shape):\n"
+            "        e_k = np.zeros_like(x)\n"
+            "        e_k[k] = 1.0\n"
+            "        diffs.append((f(x + eps * e_k) - f(x - eps * e_k)) / (2.0 * eps))\n"
+            "    return np.array(diffs, dtype='float64').reshape(x.shape)",
+        ],
+        "gd_step": [
+            # th.grad on a list, updates as a list of pairs, keyword arguments
+            "def make_step(loss, w, eta):\n"
+            "    grad_w, = th.grad(loss, [w])\n"
+            "    return th.function(inputs=[], outputs=loss, updates=[(w, w - eta * grad_w)])",
+            # the new value named first, the product in another order
+            "def make_step(loss, w, eta):\n"
+            "    new_w = w - th.grad(cost=loss, wrt=w) * eta\n"
+            "    step = th.function([], loss, updates={w: new_w})\n"
+            "    return step",
+        ],
     },
     # ---- 03_mlp_mnist ------------------------------------------------------------------------
     "03_mlp_mnist": {

@@ -31,6 +31,14 @@ WRONG_ANSWERS = {
             # no sigmoid on the output
             "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = b2 + T.dot(W2.T, h1)\n"
             "fn = th.function([x, W1, b1, W2, b2], y)",
+            # the bias added after the sigmoid
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = T.nnet.sigmoid(T.dot(W2.T, h1)) + b2\n"
+            "fn = th.function([x, W1, b1, W2, b2], y)",
+            # the inputs of fn in another order than asked
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = T.nnet.sigmoid(b2 + T.dot(W2.T, h1))\n"
+            "fn = th.function([x, W1, W2, b1, b2], y)",
+            # the numpy network in place of a compiled graph
+            "W2 = T.matrix('W2')\nb2 = T.vector('b2')\ny = T.nnet.sigmoid(b2 + T.dot(W2.T, h1))\nfn = numpy_network",
         ],
         "batch": [
             # data points as columns (the one-vector formula applied to X)
@@ -39,14 +47,26 @@ WRONG_ANSWERS = {
             # the hidden layer's sigmoid forgotten
             "H = T.dot(X, W1) + b1\nY = T.nnet.sigmoid(T.dot(H, W2) + b2)\n"
             "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
+            # the output layer's sigmoid forgotten
+            "H = T.nnet.sigmoid(T.dot(X, W1) + b1)\nY = T.dot(H, W2) + b2\n"
+            "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
+            # the transposes of the one-vector formula kept on the weights
+            "H = T.nnet.sigmoid(T.dot(X, W1.T) + b1)\nY = T.nnet.sigmoid(T.dot(H, W2.T) + b2)\n"
+            "fn_batch = th.function([X, W1, b1, W2, b2], Y)",
         ],
         "shared_layer": [
             # the numpy arrays used in the graph instead of the shared variables (frozen constants)
             "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
             "out = T.nnet.sigmoid(T.dot(X, W_init) + b_init)\npredict = th.function([X], out)",
-            # only the bias frozen as a constant (the visible check changes W only; a hidden test changes b)
+            # only the bias frozen as a constant (b_init is all zeros: right until b changes)
             "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
             "out = T.nnet.sigmoid(T.dot(X, W) + b_init)\npredict = th.function([X], out)",
+            # the bias left out (b_init is all zeros: right until b changes)
+            "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
+            "out = T.nnet.sigmoid(T.dot(X, W))\npredict = th.function([X], out)",
+            # no sigmoid
+            "W = th.shared(W_init, name='W')\nb = th.shared(b_init, name='b')\n"
+            "out = T.dot(X, W) + b\npredict = th.function([X], out)",
         ],
         "running_sum": [
             # returns the total from before the update
@@ -54,6 +74,15 @@ WRONG_ANSWERS = {
             "add = th.function([v], total, updates={total: total + v})",
             # the shared variable replaced by a Python float (no updates at all)
             "v = T.scalar('v')\ntotal = 0.0\nadd = th.function([v], total + v)",
+            # the update replaces total by v instead of adding v
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "add = th.function([v], total + v, updates={total: v})",
+            # the value of total taken out of the graph: a constant 0 in the output
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "add = th.function([v], total.get_value() + v, updates={total: total + v})",
+            # returns v instead of the new total
+            "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
+            "add = th.function([v], v, updates={total: total + v})",
         ],
         "own_rewrite": [
             # the log's input not checked for an exp: log(anything with an owner) loses its log
@@ -83,8 +112,7 @@ WRONG_ANSWERS = {
             "        local = partials(op, [values[a] for a in args])\n"
             "        for name, derivative in zip(args, local):\n"
             "            adjoint[name] = adjoint[out] * derivative\n"
-            "    return adjoint\n\n\n"
-            "adjoint = backward(records, values, 'f')",
+            "    return adjoint",
             # records visited in forward order: adjoints used before they are complete
             "def backward(records, values, output):\n"
             "    adjoint = {output: 1.0}\n"
@@ -92,8 +120,28 @@ WRONG_ANSWERS = {
             "        local = partials(op, [values[a] for a in args])\n"
             "        for name, derivative in zip(args, local):\n"
             "            adjoint[name] = adjoint.get(name, 0.0) + adjoint.get(out, 0.0) * derivative\n"
-            "    return adjoint\n\n\n"
-            "adjoint = backward(records, values, 'f')",
+            "    return adjoint",
+            # forward order, reading adjoint[out] directly: a KeyError
+            "def backward(records, values, output):\n"
+            "    adjoint = {output: 1.0}\n"
+            "    for out, op, args in records:\n"
+            "        local = partials(op, [values[a] for a in args])\n"
+            "        for name, derivative in zip(args, local):\n"
+            "            adjoint[name] = adjoint.get(name, 0.0) + adjoint[out] * derivative\n"
+            "    return adjoint",
+            # the local derivatives alone, without the adjoint of the record's output
+            "def backward(records, values, output):\n"
+            "    adjoint = {output: 1.0}\n"
+            "    for out, op, args in reversed(records):\n"
+            "        local = partials(op, [values[a] for a in args])\n"
+            "        for name, derivative in zip(args, local):\n"
+            "            adjoint[name] = adjoint.get(name, 0.0) + derivative\n"
+            "    return adjoint",
+            # the adjoints of the notebook's one graph, derived by hand
+            "def backward(records, values, output):\n"
+            "    x, y = values['x'], values['y']\n"
+            "    return {'f': 1.0, 'c': y, 'a': y, 'b': y, 'x': y * y + y * math.cos(x),\n"
+            "            'y': 2 * x * y + math.sin(x)}",
         ],
         "sigmoid_grad": [
             # the factor (1 - s) forgotten
@@ -126,6 +174,36 @@ WRONG_ANSWERS = {
             "        s = node.outputs[0]\n"
             "        return [s * (1 - s)]\n\n\n"
             "my_sigmoid = MySigmoid()",
+            # the wrong sign (from differentiating exp(-x))
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        s = node.outputs[0]\n"
+            "        return [-output_grads[0] * s * (1 - s)]\n\n\n"
+            "my_sigmoid = MySigmoid()",
+            # one expression instead of a list of one expression per input
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        s = node.outputs[0]\n"
+            "        return output_grads[0] * s * (1 - s)\n\n\n"
+            "my_sigmoid = MySigmoid()",
+            # numpy on a symbolic variable
+            "class MySigmoid(th.Op):\n"
+            "    def make_node(self, x):\n"
+            "        return th.Apply(self, [x], [x.type])\n\n"
+            "    def perform(self, xp, x):\n"
+            "        return 0.5 * (1 + xp.tanh(0.5 * x))\n\n"
+            "    def grad(self, node, output_grads):\n"
+            "        s = 1 / (1 + np.exp(-node.inputs[0]))\n"
+            "        return [output_grads[0] * s * (1 - s)]\n\n\n"
+            "my_sigmoid = MySigmoid()",
         ],
         "numeric_grad": [
             # one-sided difference
@@ -156,6 +234,44 @@ WRONG_ANSWERS = {
             "        minus[k] -= eps\n"
             "        grad[k] = (f(plus) - f(minus)) / (2 * eps)\n"
             "    return grad",
+            # central differences divided by eps instead of 2 * eps
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in np.ndindex(x.shape):\n"
+            "        plus, minus = x.copy(), x.copy()\n"
+            "        plus[k] += eps\n"
+            "        minus[k] -= eps\n"
+            "        grad[k] = (f(plus) - f(minus)) / eps\n"
+            "    return grad",
+            # every entry perturbed at once
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in np.ndindex(x.shape):\n"
+            "        grad[k] = (f(x + eps) - f(x - eps)) / (2 * eps)\n"
+            "    return grad",
+            # the argument eps ignored (a fixed step)
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in np.ndindex(x.shape):\n"
+            "        plus, minus = x.copy(), x.copy()\n"
+            "        plus[k] += 1e-5\n"
+            "        minus[k] -= 1e-5\n"
+            "        grad[k] = (f(plus) - f(minus)) / 2e-5\n"
+            "    return grad",
+            # x perturbed in place and not restored
+            "def numeric_grad(f, x, eps=1e-5):\n"
+            "    x = np.asarray(x, dtype='float64')\n"
+            "    grad = np.zeros_like(x)\n"
+            "    for k in np.ndindex(x.shape):\n"
+            "        x[k] += eps\n"
+            "        up = f(x)\n"
+            "        x[k] -= 2 * eps\n"
+            "        down = f(x)\n"
+            "        grad[k] = (up - down) / (2 * eps)\n"
+            "    return grad",
         ],
         "gd_step": [
             # + instead of -: gradient ascent
@@ -170,6 +286,22 @@ WRONG_ANSWERS = {
             "def make_step(loss_, w_, eta_):\n"
             "    g = th.grad(loss, w)\n"
             "    return th.function([], loss, updates={w: w - eta * g})",
+            # the notebook's learning rate written in
+            "def make_step(loss, w, eta):\n"
+            "    g = th.grad(loss, w)\n"
+            "    return th.function([], loss, updates={w: w - 0.08 * g})",
+            # the step returns the gradient instead of the loss
+            "def make_step(loss, w, eta):\n"
+            "    g = th.grad(loss, w)\n"
+            "    return th.function([], g, updates={w: w - eta * g})",
+            # a Python function that calls set_value, instead of a compiled function with updates
+            "def make_step(loss, w, eta):\n"
+            "    loss_and_grad = th.function([], [loss, th.grad(loss, w)])\n\n"
+            "    def step():\n"
+            "        value, g = loss_and_grad()\n"
+            "        w.set_value(w.get_value() - eta * g)\n"
+            "        return value\n"
+            "    return step",
         ],
     },
     "03_mlp_mnist": {
