@@ -47,7 +47,8 @@ RIGHT_ANSWERS = {
         "training_loss": [
             # objectives.aggregate instead of .mean()
             "def training_loss(net, y):\n"
-            "    return objectives.aggregate(objectives.categorical_crossentropy(layers.get_output(net), y), mode='mean')",
+            "    ce = objectives.categorical_crossentropy(layers.get_output(net), y)\n"
+            "    return objectives.aggregate(ce, mode='mean')",
             # the crossentropy written out: -log of each row's target probability
             "def training_loss(net, y):\n"
             "    p = layers.get_output(net)\n"
