@@ -305,6 +305,43 @@ WRONG_ANSWERS = {
         ],
     },
     "03_mlp_mnist": {
+        "sigmoid_mlp": [
+            # l3 without a nonlinearity: DenseLayer's default, rectify
+            "def build_sigmoid_mlp(input_var):\n"
+            "    l1 = layers.InputLayer((None, 784), input_var=input_var)\n"
+            "    l2 = layers.DenseLayer(l1, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l3 = layers.DenseLayer(l2, num_units=100)\n"
+            "    l4 = layers.DenseLayer(l3, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return l4",
+            # l4 built on l2, so l3 is left out of the network
+            "def build_sigmoid_mlp(input_var):\n"
+            "    l1 = layers.InputLayer((None, 784), input_var=input_var)\n"
+            "    l2 = layers.DenseLayer(l1, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l3 = layers.DenseLayer(l2, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l4 = layers.DenseLayer(l2, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return l4",
+            # a sigmoid output instead of softmax
+            "def build_sigmoid_mlp(input_var):\n"
+            "    l1 = layers.InputLayer((None, 784), input_var=input_var)\n"
+            "    l2 = layers.DenseLayer(l1, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l3 = layers.DenseLayer(l2, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l4 = layers.DenseLayer(l3, num_units=10, nonlinearity=nonlinearities.sigmoid)\n"
+            "    return l4",
+            # l3 kept with the single unit of the tutorial's first network
+            "def build_sigmoid_mlp(input_var):\n"
+            "    l1 = layers.InputLayer((None, 784), input_var=input_var)\n"
+            "    l2 = layers.DenseLayer(l1, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l3 = layers.DenseLayer(l2, num_units=1, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l4 = layers.DenseLayer(l3, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return l4",
+            # a fixed batch size of 100 in the input layer
+            "def build_sigmoid_mlp(input_var):\n"
+            "    l1 = layers.InputLayer((100, 784), input_var=input_var)\n"
+            "    l2 = layers.DenseLayer(l1, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l3 = layers.DenseLayer(l2, num_units=100, nonlinearity=nonlinearities.sigmoid)\n"
+            "    l4 = layers.DenseLayer(l3, num_units=10, nonlinearity=nonlinearities.softmax)\n"
+            "    return l4",
+        ],
         "training_loss": [
             # crossentropies summed over the batch instead of averaged
             "def training_loss(net, y):\n"
@@ -315,6 +352,21 @@ WRONG_ANSWERS = {
             "def training_loss(net, y):\n"
             "    prediction = layers.get_output(net, deterministic=True)\n"
             "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    return loss",
+            # the sum divided by a hard-coded batch size (the 100 of the training loop)
+            "def training_loss(net, y):\n"
+            "    prediction = layers.get_output(net)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).sum() / 100\n"
+            "    return loss",
+            # the sum divided by the batch size of the first visible case (4)
+            "def training_loss(net, y):\n"
+            "    prediction = layers.get_output(net)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).sum() / 4\n"
+            "    return loss",
+            # -log of every probability averaged, not only of the target class
+            "def training_loss(net, y):\n"
+            "    prediction = layers.get_output(net)\n"
+            "    loss = -T.mean(T.log(prediction))\n"
             "    return loss",
         ],
         "sgd_updates": [
@@ -328,11 +380,29 @@ WRONG_ANSWERS = {
             "    grads = th.grad(loss, params)\n"
             "    upd = {params[0]: params[0] - learning_rate * grads[0]}\n"
             "    return upd",
+            # the learning rate hard-coded
+            "def sgd_updates(loss, params, learning_rate):\n"
+            "    grads = th.grad(loss, params)\n"
+            "    upd = {p: p - 0.1 * g for p, g in zip(params, grads)}\n"
+            "    return upd",
+            # the step instead of the new value
+            "def sgd_updates(loss, params, learning_rate):\n"
+            "    grads = th.grad(loss, params)\n"
+            "    upd = {p: -learning_rate * g for p, g in zip(params, grads)}\n"
+            "    return upd",
         ],
         "compile_train_fn": [
             # the updates forgotten: the function computes the loss but never trains
-            "def compile_train_fn(X, y, loss, upd):\n"
-            "    train_fn = th.function([X, y], loss)\n"
+            "def compile_train_fn(X, y, loss, accuracy, upd):\n"
+            "    train_fn = th.function([X, y], [loss, accuracy])\n"
+            "    return train_fn",
+            # the loss alone, as before the accuracy was added
+            "def compile_train_fn(X, y, loss, accuracy, upd):\n"
+            "    train_fn = th.function([X, y], loss, updates=upd)\n"
+            "    return train_fn",
+            # the outputs in the wrong order
+            "def compile_train_fn(X, y, loss, accuracy, upd):\n"
+            "    train_fn = th.function([X, y], [accuracy, loss], updates=upd)\n"
             "    return train_fn",
         ],
         "compile_val_fn": [
@@ -347,6 +417,25 @@ WRONG_ANSWERS = {
             "    prediction = layers.get_output(net, deterministic=True)\n"
             "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
             "    accuracy = T.mean(T.eq(T.argmax(prediction, axis=0), y))\n"
+            "    return th.function([X, y], [loss, accuracy])",
+            # the per-example accuracies, not their mean
+            "def compile_val_fn(net, X, y):\n"
+            "    prediction = layers.get_output(net, deterministic=True)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    accuracy = objectives.categorical_accuracy(prediction, y)\n"
+            "    return th.function([X, y], [loss, accuracy])",
+            # the training function copied, updates included: validation trains the network
+            "def compile_val_fn(net, X, y):\n"
+            "    prediction = layers.get_output(net, deterministic=True)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    accuracy = T.mean(T.eq(T.argmax(prediction, axis=1), y))\n"
+            "    params = layers.get_all_params(net, trainable=True)\n"
+            "    return th.function([X, y], [loss, accuracy], updates=updates.sgd(loss, params, 0.1))",
+            # the number of correct examples instead of the fraction
+            "def compile_val_fn(net, X, y):\n"
+            "    prediction = layers.get_output(net, deterministic=True)\n"
+            "    loss = objectives.categorical_crossentropy(prediction, y).mean()\n"
+            "    accuracy = T.sum(T.eq(T.argmax(prediction, axis=1), y))\n"
             "    return th.function([X, y], [loss, accuracy])",
         ],
     },
@@ -379,6 +468,68 @@ WRONG_ANSWERS = {
             "            break\n"
             "    layers.set_all_param_values(net, [p.get_value() for p in best_params])\n"
             "    return val_losses, best_epoch",
+            # improvement measured against the previous epoch instead of the best so far
+            "def train_with_early_stopping(net, train_epoch, validate, max_epochs, patience):\n"
+            "    val_losses = []\n"
+            "    best_epoch = 0\n"
+            "    best_values = layers.get_all_param_values(net)\n"
+            "    for epoch in range(1, max_epochs + 1):\n"
+            "        train_epoch()\n"
+            "        val_losses.append(float(validate()))\n"
+            "        if len(val_losses) == 1 or val_losses[-1] < val_losses[-2]:\n"
+            "            best_epoch = epoch\n"
+            "            best_values = layers.get_all_param_values(net)\n"
+            "        elif epoch - best_epoch >= patience:\n"
+            "            break\n"
+            "    layers.set_all_param_values(net, best_values)\n"
+            "    return val_losses, best_epoch",
+            # epochs without improvement counted in total, not in a row
+            "def train_with_early_stopping(net, train_epoch, validate, max_epochs, patience):\n"
+            "    val_losses = []\n"
+            "    best_loss, best_epoch, bad = float('inf'), 0, 0\n"
+            "    best_values = layers.get_all_param_values(net)\n"
+            "    for epoch in range(1, max_epochs + 1):\n"
+            "        train_epoch()\n"
+            "        val_losses.append(float(validate()))\n"
+            "        if val_losses[-1] < best_loss:\n"
+            "            best_loss, best_epoch = val_losses[-1], epoch\n"
+            "            best_values = layers.get_all_param_values(net)\n"
+            "        else:\n"
+            "            bad += 1\n"
+            "            if bad >= patience:\n"
+            "                break\n"
+            "    layers.set_all_param_values(net, best_values)\n"
+            "    return val_losses, best_epoch",
+            # off by one: one epoch too many without improvement
+            "def train_with_early_stopping(net, train_epoch, validate, max_epochs, patience):\n"
+            "    val_losses = []\n"
+            "    best_loss, best_epoch = float('inf'), 0\n"
+            "    best_values = layers.get_all_param_values(net)\n"
+            "    for epoch in range(1, max_epochs + 1):\n"
+            "        train_epoch()\n"
+            "        val_losses.append(float(validate()))\n"
+            "        if val_losses[-1] < best_loss:\n"
+            "            best_loss, best_epoch = val_losses[-1], epoch\n"
+            "            best_values = layers.get_all_param_values(net)\n"
+            "        elif epoch - best_epoch > patience:\n"
+            "            break\n"
+            "    layers.set_all_param_values(net, best_values)\n"
+            "    return val_losses, best_epoch",
+            # epochs counted from 0
+            "def train_with_early_stopping(net, train_epoch, validate, max_epochs, patience):\n"
+            "    val_losses = []\n"
+            "    best_loss, best_epoch = float('inf'), 0\n"
+            "    best_values = layers.get_all_param_values(net)\n"
+            "    for epoch in range(max_epochs):\n"
+            "        train_epoch()\n"
+            "        val_losses.append(float(validate()))\n"
+            "        if val_losses[-1] < best_loss:\n"
+            "            best_loss, best_epoch = val_losses[-1], epoch\n"
+            "            best_values = layers.get_all_param_values(net)\n"
+            "        elif epoch - best_epoch >= patience:\n"
+            "            break\n"
+            "    layers.set_all_param_values(net, best_values)\n"
+            "    return val_losses, best_epoch",
         ],
         "weight_decay": [
             # the biases penalised too
@@ -391,10 +542,33 @@ WRONG_ANSWERS = {
             "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
             "    penalty = regularization.regularize_network_params(net, regularization.l2)\n"
             "    return loss - weight_decay * penalty",
+            # the coefficient hard-coded (the 0.001 used later in the notebook)
+            "def regularized_loss(net, y, weight_decay):\n"
+            "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
+            "    penalty = regularization.regularize_network_params(net, regularization.l2)\n"
+            "    return loss + 0.001 * penalty",
+            # the coefficient forgotten
+            "def regularized_loss(net, y, weight_decay):\n"
+            "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
+            "    penalty = regularization.regularize_network_params(net, regularization.l2)\n"
+            "    return loss + penalty",
+            # an L1 penalty instead of L2
+            "def regularized_loss(net, y, weight_decay):\n"
+            "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
+            "    penalty = regularization.regularize_network_params(net, regularization.l1)\n"
+            "    return loss + weight_decay * penalty",
+            # only the output layer's weights penalised
+            "def regularized_loss(net, y, weight_decay):\n"
+            "    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()\n"
+            "    return loss + weight_decay * regularization.l2(net.W)",
         ],
         "honest_estimate": [
             # the best validation accuracy taken as the estimate
             'honest_estimate = "a"',
+            # the training accuracy
+            'honest_estimate = "c"',
+            # validation and test averaged
+            'honest_estimate = "d"',
         ],
     },
     "05_convnets": {
