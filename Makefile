@@ -9,10 +9,11 @@ COURSE_MODE ?= full
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
 
-.PHONY: lab test run data release grade bench clean help
+.PHONY: lab instructor test run data release grade bench clean help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab"
+	@echo "make instructor  JupyterLab on the repository with nbgrader's instructor tools"
 	@echo "make test     set up and run every test"
 	@echo "make run      execute the whole course headless (COURSE_MODE=fast for a quick run)"
 	@echo "make data     download, check and cache MNIST"
@@ -27,8 +28,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (minitheano)" >/dev/null
 	touch $(STAMP)
 
+# The learner's lab serves course/ (every notebook, 01 opened first) with only the learner's nbgrader
+# tool, Validate; lab/learner/ holds its configuration. The instructor's serves the repository.
+LAB_ARGS := --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) course/01_expression_graphs/01_expression_graphs.ipynb
+	JUPYTER_CONFIG_DIR=$(CURDIR)/lab/learner $(VENV)/bin/jupyter lab $(LAB_ARGS) --ServerApp.root_dir=course
+
+instructor: $(STAMP)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/lab/instructor $(VENV)/bin/jupyter lab $(LAB_ARGS) --ServerApp.root_dir=.
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
