@@ -216,7 +216,8 @@ def draw(obj, title=None):
                 d += f" C{x1:.0f},{mid:.0f} {x2:.0f},{mid:.0f} {x2:.0f},{y2:.0f}"
         parts.append(f'<path d="{d}" fill="none" stroke="#555" marker-end="url(#arrow)"/>')
         if len(node.inputs) > 1:
-            parts.append(f'<text x="{end_x + 3:.0f}" y="{pos[node][1] - 4:.0f}" font-size="9" fill="#777">{k}</text>')
+            parts.append(f'<text x="{end_x + 3:.0f}" y="{pos[node][1] - 4:.0f}" font-size="12" font-weight="bold" '
+                         f'fill="#1a237e" stroke="white" stroke-width="3" paint-order="stroke">{k}</text>')
     for it in items:
         x, y = pos[it]
         if isinstance(it, Variable):
