@@ -138,8 +138,16 @@ def draw(obj, title=None):
         for inp in node.inputs:
             if inp.owner is None:
                 first_use[inp] = min(first_use.get(inp, level[node]), level[node])
+    # A leaf that several rows use sits a row higher, so its edges can pass either side of its neighbours.
+    use_levels = {}
+    for node in nodes:
+        for inp in node.inputs:
+            use_levels.setdefault(inp, set()).add(level[node])
     for leaf in leaves:
-        level[leaf] = max(0, first_use.get(leaf, 1) - 1)
+        level[leaf] = first_use.get(leaf, 1) - 1 - (len(use_levels.get(leaf, ())) > 1)
+    lowest = min(level[leaf] for leaf in leaves)
+    for it in items:
+        level[it] -= lowest
 
     # An edge spanning several rows passes through waypoints, one per row, so it never runs
     # behind a box; rows are then ordered to keep edges short and inputs in argument order.
@@ -152,7 +160,7 @@ def draw(obj, title=None):
             for depth in range(level[chain[0]] + 1, level[node]):
                 waypoint = _Waypoint()
                 level[waypoint] = depth
-                rows[depth].append(waypoint)
+                rows.setdefault(depth, []).append(waypoint)
                 chain.append(waypoint)
             chain.append(node)
             edges.append((node, k, chain))
