@@ -176,7 +176,8 @@ def _wait_idle(page, timeout=150_000):
             if (!panel) return false;
             const status = panel.querySelector('.jp-Notebook-ExecutionIndicator');
             const busy = [...panel.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
-            const bar = [...document.querySelectorAll('.jp-StatusBar-TextItem')].some(e => e.textContent.endsWith('| Idle'));
+            const bar = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+                .some(e => e.textContent.endsWith('| Idle'));
             return status && status.dataset.status === 'idle' && bar && !busy;
         }""", timeout=timeout)
 
