@@ -160,11 +160,11 @@ def page(browser, lab, request):
     assert not errors, "the browser reported errors:\n" + "\n".join(errors)
 
 
-def _open(page, lab, path=None):
-    """Load the lab (at `path`, or where `make lab` opens it) and wait for the notebook's kernel."""
-    url = f"{lab['base']}/lab/tree/{path}" if path else f"{lab['base']}/"
+def _open(page, lab, path=None, workspace="default"):
+    """Load the lab (at `path` in its own workspace, or where `make lab` opens it) and wait for the kernel."""
+    url = f"{lab['base']}/lab/workspaces/{workspace}/tree/{path}" if path else f"{lab['base']}/"
     page.goto(f"{url}?token={lab['token']}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    page.wait_for_selector(f"{PANEL} .jp-Cell >> nth=0", timeout=90_000)
     _wait_idle(page)
 
 
@@ -179,7 +179,7 @@ def _wait_idle(page, timeout=150_000):
             const bar = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
                 .some(e => e.textContent.endsWith('| Idle'));
             return status && status.dataset.status === 'idle' && bar && !busy;
-        }""", timeout=timeout)
+        }""", timeout=timeout, polling=250)
 
 
 def _menu(page, menu, command):
@@ -208,7 +208,8 @@ def test_the_lab_lists_the_six_notebooks_opens_01_unmodified_and_shows_no_instru
     page.shot("opened")
     assert not _dirty(page), "opening the notebook marked it modified (its metadata differ from the kernel's)"
     page.click(".jp-BreadCrumbs-home")
-    page.wait_for_function("() => document.querySelector('.jp-DirListing-content').textContent.includes('06_')")
+    page.wait_for_function("() => document.querySelector('.jp-DirListing-content').textContent.includes('06_')",
+                           polling=250)
     listed = page.locator(".jp-DirListing-itemName").all_text_contents()
     assert listed == NOTEBOOKS
     for name in NOTEBOOKS:
@@ -247,7 +248,7 @@ def test_an_empty_blank_is_reported_in_one_line(page, lab):
 
 def test_a_filled_blank_passes_its_check_and_validate_names_what_is_left(page, lab):
     path = f"{FIRST}/{FIRST}_filled.ipynb"
-    _open(page, lab, path)
+    _open(page, lab, path, workspace="filled")
     cells = _cells(lab["course"] / path)
     blank, check = _first_blank(cells)
     _run_all(page)
@@ -258,7 +259,7 @@ def test_a_filled_blank_passes_its_check_and_validate_names_what_is_left(page, l
     dialog = page.locator(".jp-Dialog-content")
     dialog.wait_for(timeout=240_000)
     page.wait_for_function("() => !document.querySelector('.jp-Dialog-content')?.textContent.includes('Validating')",
-                           timeout=240_000)
+                           timeout=240_000, polling=250)
     page.shot("validate-dialog")
     text = dialog.inner_text()
     assert "Validation Results" in text
@@ -273,13 +274,13 @@ def test_a_filled_blank_passes_its_check_and_validate_names_what_is_left(page, l
 
 def test_a_trained_notebook_saved_and_reopened_shows_how_training_ended(page, lab):
     path = f"{TRAINED}/{TRAINED}.ipynb"
-    _open(page, lab, path)
+    _open(page, lab, path, workspace="trained")
     _run_all(page)
     page.shot("trained")
     outputs = page.locator(f"{PANEL} .jp-OutputArea").all_inner_texts()
     assert not any("Error" in o or "Traceback" in o for o in outputs), [o for o in outputs if "Error" in o][:2]
     _menu(page, "File", "docmanager:save")
-    page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')")
+    page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')", polling=250)
     saved = json.loads((lab["course"] / path).read_text())
     kinds = [key for c in saved["cells"] for o in c.get("outputs", []) for key in o.get("data", {})]
     assert WIDGET_VIEW not in kinds, "a progress bar was saved as a widget, which reopens as 'model not found'"
@@ -288,9 +289,9 @@ def test_a_trained_notebook_saved_and_reopened_shows_how_training_ended(page, la
     assert any(e.startswith("Trained ") for e in endings), endings
     _menu(page, "File", "filemenu:close-and-cleanup")
     page.click(".jp-Dialog-button.jp-mod-accept")
-    page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')")
-    # reopened later: a new page, a new kernel, no widget state
-    _open(page, lab, path)
+    page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')", polling=250)
+    # reopened later: a new kernel, no widget state
+    _open(page, lab, path, workspace="reopened")
     page.wait_for_timeout(2000)
     body = page.locator(".jp-NotebookPanel").text_content()
     assert "Error displaying widget" not in body and "model not found" not in body
