@@ -180,7 +180,9 @@ def train(train_fn, val_fn, X_train, y_train, X_val, y_val, epochs, batchsize=50
                       f"{row['seconds']:5.1f}s")
     finally:
         seconds = time.perf_counter() - bar.start
-        bar.close(f"Trained {len(history)} of {epochs} epochs ({bar.n} batches) in {seconds:.1f} s.")
+        done = f"{len(history)} of {epochs}" if len(history) < epochs else f"{epochs}"
+        done += " epoch" + "s" * (epochs != 1)
+        bar.close(f"Trained {done} ({bar.n} batches) in {seconds:.1f} s.")
     return history
 
 

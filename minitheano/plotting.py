@@ -73,7 +73,11 @@ def plot_curves(*histories, keys=("train_loss", "val_loss"), labels=None, title=
                  for key in keys}
         ylabel = kinds.pop() if len(kinds) == 1 else ", ".join(_words(key) for key in keys)
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(_ticker().MaxNLocator(integer=True))
+    epochs = sorted({row["epoch"] for history in histories for row in history})
+    if len(epochs) <= 12:
+        ax.set_xticks(epochs)
+    else:
+        ax.xaxis.set_major_locator(_ticker().MaxNLocator(integer=True))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend()
