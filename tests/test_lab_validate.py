@@ -70,7 +70,8 @@ def test_validate_reports_the_blanks_of_an_untouched_learner_notebook(server):
     checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(failed) == len(checks)
     # each check says its blank is not filled in (course.require), or the blank's own error shows
-    assert all(any(e in cell["raw_error"] for e in ("NotFilledIn", "NotImplementedError", "NameError")) for cell in failed)
+    blank_errors = ("NotFilledIn", "NotImplementedError", "NameError")
+    assert all(any(e in cell["raw_error"] for e in blank_errors) for cell in failed)
 
 
 def test_validate_passes_the_solution_notebook(server):
