@@ -13,10 +13,11 @@ BENCH_ARGS ?=
 # PyTorch, the benchmarks' peer: a CPU build (TORCH_SPEC=... to choose another).
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: lab test test-strict run data release grade bench gpu-check clean help
+.PHONY: lab instructor test test-strict run data release grade bench gpu-check clean help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab"
+	@echo "make instructor  JupyterLab on the repository with nbgrader's instructor tools"
 	@echo "make test     set up and run every test"
 	@echo "make test-strict  the framework tests and notebook 03 on the strict backend (the GPU path, no GPU)"
 	@echo "make run      execute the whole course headless (COURSE_MODE=fast for a quick run)"
@@ -33,8 +34,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (minitheano)" >/dev/null
 	touch $(STAMP)
 
+# The learner's lab serves course/ (every notebook, 01 opened first) with only the learner's nbgrader
+# tool, Validate; lab/learner/ holds its configuration. The instructor's serves the repository.
+LAB_ARGS := --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) course/01_expression_graphs/01_expression_graphs.ipynb
+	JUPYTER_CONFIG_DIR=$(CURDIR)/lab/learner $(VENV)/bin/jupyter lab $(LAB_ARGS) --ServerApp.root_dir=course
+
+instructor: $(STAMP)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/lab/instructor $(VENV)/bin/jupyter lab $(LAB_ARGS) --ServerApp.root_dir=.
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,8 @@
 Runs every solutions/NN_name/NN_name.ipynb (or course/ with --course) with
 nbclient, with COURSE_MODE from the environment (default full), and prints
 for each notebook its wall time, PASS or FAIL, its failing cells and every
-`RESULT <name>: <value>` line it printed.
+figure it reported with `course.report` (read from the outputs' result data,
+which the learner does not see).
 
 A solution notebook passes when no cell fails, nbgrader's way of counting
 included: a test cell that writes to stderr, or whose last value is a number
@@ -16,7 +17,6 @@ Exit status 1 when a notebook fails.
 """
 import argparse
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.common import ROOT, GraderError, cell_timeout, course_mode, list_assignments  # noqa: E402
 
-RESULT_RE = re.compile(r"^RESULT (\S+): (.*?)\s*$", re.MULTILINE)
+RESULT_MIMETYPE = "application/vnd.minitheano.result+json"  # minitheano.course.RESULT_MIMETYPE
 BLANK = "NotImplementedError"
 
 
@@ -52,9 +52,11 @@ def _grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id", "")
 
 
-def _stdout(cell):
-    return "".join(out.text for out in cell.get("outputs", [])
-                   if out.output_type == "stream" and out.name == "stdout")
+def reported_results(nb):
+    """(name, value) of every figure the notebook's cells reported with `course.report`, in order."""
+    return [(out.data[RESULT_MIMETYPE]["name"], float(out.data[RESULT_MIMETYPE]["value"]))
+            for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+            if out.output_type in ("display_data", "execute_result") and RESULT_MIMETYPE in out.get("data", {})]
 
 
 def cell_failures(nb):
@@ -133,7 +135,7 @@ class Validation:
     path: Path
     seconds: float
     failures: list = field(default_factory=list)
-    results: list = field(default_factory=list)
+    results: list = field(default_factory=list)  # (name, value) from course.report
 
     @property
     def blanks(self):
@@ -153,12 +155,10 @@ class Validation:
 
 
 def validate_notebook(path, timeout=None, env=None):
-    """Run a notebook and collect its failing cells and RESULT lines as a Validation."""
+    """Run a notebook and collect its failing cells and reported results as a Validation."""
     start = time.monotonic()
     nb, failures = execute_notebook(path, timeout=timeout, env=env)
-    results = [m.groups() for cell in nb.cells if cell.cell_type == "code"
-               for m in RESULT_RE.finditer(_stdout(cell))]
-    return Validation(Path(path), time.monotonic() - start, failures, results)
+    return Validation(Path(path), time.monotonic() - start, failures, reported_results(nb))
 
 
 def run_course(folder, names=None, timeout=None, released=False, log=print):
@@ -177,7 +177,7 @@ def run_course(folder, names=None, timeout=None, released=False, log=print):
         for failure in v.failures:
             log(f"    {'blank' if failure.blank else 'FAIL '} {failure}")
         for key, value in v.results:
-            log(f"    RESULT {key}: {value}")
+            log(f"    result {key}: {value:.4f}")
     return outcomes
 
 

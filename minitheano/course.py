@@ -30,18 +30,101 @@ def pick(fast, full):
     return fast if fast_mode() else full
 
 
-def report(name, value):
-    """Print a figure the notebook reached, as a line ``make run`` collects: RESULT name: value."""
-    print(f"RESULT {name}: {float(value):.4f}")
+RESULT_MIMETYPE = "application/vnd.minitheano.result+json"
 
 
-def progress(iterable, total=None, desc=None, leave=False):
-    """A progress bar (a widget in JupyterLab, text elsewhere; never on stderr)."""
+def report(name, value, text=None):
+    """Show a figure the notebook reached as a sentence, and record it for ``make run``.
+
+    The learner sees ``text`` (default: the name in words and the value). The runner reads
+    ``{name: value}`` from the output's RESULT_MIMETYPE data, which JupyterLab does not show.
+    """
+    value = float(value)
+    if text is None:
+        words = name.replace("_", " ")
+        text = f"{words}: {value:.2%}" if "accuracy" in name else f"{words}: {value:.4g}"
+    shell = _shell()
+    if shell is None:
+        print(text)
+    else:
+        from IPython.display import display
+
+        display({"text/plain": text, RESULT_MIMETYPE: {"name": name, "value": value}}, raw=True)
+
+
+def _shell():
+    """The running IPython shell, or None in plain Python."""
     try:
-        from tqdm.auto import tqdm
+        from IPython import get_ipython
     except ImportError:
-        return iterable
-    return tqdm(iterable, total=total, desc=desc, leave=leave, file=sys.stdout, mininterval=0.5)
+        return None
+    return get_ipython()
+
+
+class Progress:
+    """A progress bar: a widget while it runs in a notebook, then one line of text in its place.
+
+    Replacing the widget when done means a saved notebook reopens showing how the run ended,
+    not "model not found". Outside a kernel only the final line is printed, on stdout.
+    """
+
+    def __init__(self, total=None, desc=None):
+        self.total, self.desc, self.n = total, desc or "progress", 0
+        self.start = self._drawn = time.perf_counter()
+        self.widget = self.handle = None
+        shell = _shell()
+        if shell is not None and getattr(shell, "kernel", None) is not None:
+            try:
+                import ipywidgets
+                from IPython.display import display
+            except ImportError:
+                return
+            self._label = ipywidgets.Label(self.desc)
+            self._bar = ipywidgets.IntProgress(value=0, min=0, max=max(total or 1, 1))
+            self._count = ipywidgets.Label(self._counts())
+            self.widget = ipywidgets.HBox([self._label, self._bar, self._count])
+            self.handle = display(self.widget, display_id=True)
+
+    def _counts(self):
+        seconds = time.perf_counter() - self.start
+        return f"{self.n}/{self.total} ({seconds:.1f} s)" if self.total else f"{self.n} ({seconds:.1f} s)"
+
+    def update(self, n=1, desc=None):
+        """Count ``n`` more steps (and change the description); redraws at most 10 times a second."""
+        self.n += n
+        if desc is not None:
+            self.desc = desc
+        now = time.perf_counter()
+        if self.widget is not None and (now - self._drawn > 0.1 or self.n == self.total):
+            self._drawn = now
+            self._label.value, self._bar.value, self._count.value = self.desc, self.n, self._counts()
+
+    def close(self, text=None):
+        """Replace the bar by ``text`` (default: how far it got and how long it took)."""
+        seconds = time.perf_counter() - self.start
+        if text is None:
+            done = f"{self.n}/{self.total}" if self.total else f"{self.n}"
+            stopped = "" if self.total is None or self.n >= self.total else " (stopped early)"
+            text = f"{self.desc}: {done} in {seconds:.1f} s{stopped}"
+        if self.handle is None:
+            print(text)
+            return
+        self.widget.close()
+        self.handle.update({"text/plain": text}, raw=True)
+        self.widget = self.handle = None
+
+
+def progress(iterable, total=None, desc=None):
+    """Iterate over ``iterable`` behind a Progress bar, which ends as one line of text."""
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    bar = Progress(total, desc)
+    try:
+        for item in iterable:
+            yield item
+            bar.update()
+    finally:
+        bar.close()
 
 
 # Training ---------------------------------------------------------------------------------
@@ -77,21 +160,29 @@ def train(train_fn, val_fn, X_train, y_train, X_val, y_val, epochs, batchsize=50
     """
     rng = np.random.default_rng(seed)
     history = History()
+    n_batches = len(X_train) // batchsize
+    bar = Progress(epochs * n_batches, desc=f"epoch 1/{epochs}")
     if verbose:
         print(f"{'epoch':>5} {'train loss':>11} {'val loss':>9} {'val acc':>8} {'time':>6}")
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        losses = []
-        n_batches = len(X_train) // batchsize
-        batches = iterate_minibatches(X_train, y_train, batchsize, shuffle=True, rng=rng)
-        for Xb, yb in progress(batches, total=n_batches, desc=f"epoch {epoch}"):
-            losses.append(float(train_fn(Xb, yb)))
-        val_loss, val_acc = evaluate(val_fn, X_val, y_val, batchsize)
-        row = dict(epoch=epoch, train_loss=float(np.mean(losses)), val_loss=val_loss, val_acc=val_acc,
-                   seconds=time.perf_counter() - start)
-        history.append(row)
-        if verbose:
-            print(f"{epoch:5d} {row['train_loss']:11.4f} {val_loss:9.4f} {100 * val_acc:7.2f}% {row['seconds']:5.1f}s")
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            losses = []
+            for Xb, yb in iterate_minibatches(X_train, y_train, batchsize, shuffle=True, rng=rng):
+                losses.append(float(train_fn(Xb, yb)))
+                bar.update(desc=f"epoch {epoch}/{epochs}")
+            val_loss, val_acc = evaluate(val_fn, X_val, y_val, batchsize)
+            row = dict(epoch=epoch, train_loss=float(np.mean(losses)), val_loss=val_loss, val_acc=val_acc,
+                       seconds=time.perf_counter() - start)
+            history.append(row)
+            if verbose:
+                print(f"{epoch:5d} {row['train_loss']:11.4f} {val_loss:9.4f} {100 * val_acc:7.2f}% "
+                      f"{row['seconds']:5.1f}s")
+    finally:
+        seconds = time.perf_counter() - bar.start
+        done = f"{len(history)} of {epochs}" if len(history) < epochs else f"{epochs}"
+        done += " epoch" + "s" * (epochs != 1)
+        bar.close(f"Trained {done} ({bar.n} batches) in {seconds:.1f} s.")
     return history
 
 
@@ -99,6 +190,11 @@ def train(train_fn, val_fn, X_train, y_train, X_val, y_val, epochs, batchsize=50
 
 class CheckFailed(AssertionError):
     """A visible check in a notebook failed; the message says what is wrong and how to look."""
+
+    def _render_traceback_(self):
+        """IPython shows a failed check as its one-line message: the check's own code is no help
+        to the learner. The error is still the cell's output, so nbgrader grades it the same."""
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 class NotFilledIn(CheckFailed):

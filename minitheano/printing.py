@@ -128,8 +128,16 @@ def draw(obj, title=None):
         for inp in node.inputs:
             if inp.owner is None:
                 first_use[inp] = min(first_use.get(inp, level[node]), level[node])
+    # A leaf that several rows use sits a row higher, so its edges can pass either side of its neighbours.
+    use_levels = {}
+    for node in nodes:
+        for inp in node.inputs:
+            use_levels.setdefault(inp, set()).add(level[node])
     for leaf in leaves:
-        level[leaf] = max(0, first_use.get(leaf, 1) - 1)
+        level[leaf] = first_use.get(leaf, 1) - 1 - (len(use_levels.get(leaf, ())) > 1)
+    lowest = min(level[leaf] for leaf in leaves)
+    for it in items:
+        level[it] -= lowest
 
     # An edge spanning several rows passes through waypoints, one per row, so it never runs
     # behind a box; rows are then ordered to keep edges short and inputs in argument order.
@@ -142,7 +150,7 @@ def draw(obj, title=None):
             for depth in range(level[chain[0]] + 1, level[node]):
                 waypoint = _Waypoint()
                 level[waypoint] = depth
-                rows[depth].append(waypoint)
+                rows.setdefault(depth, []).append(waypoint)
                 chain.append(waypoint)
             chain.append(node)
             edges.append((node, k, chain))
@@ -206,7 +214,8 @@ def draw(obj, title=None):
                 d += f" C{x1:.0f},{mid:.0f} {x2:.0f},{mid:.0f} {x2:.0f},{y2:.0f}"
         parts.append(f'<path d="{d}" fill="none" stroke="#555" marker-end="url(#arrow)"/>')
         if len(node.inputs) > 1:
-            parts.append(f'<text x="{end_x + 3:.0f}" y="{pos[node][1] - 4:.0f}" font-size="9" fill="#777">{k}</text>')
+            parts.append(f'<text x="{end_x + 3:.0f}" y="{pos[node][1] - 4:.0f}" font-size="12" font-weight="bold" '
+                         f'fill="#1a237e" stroke="white" stroke-width="3" paint-order="stroke">{k}</text>')
     for it in items:
         x, y = pos[it]
         if isinstance(it, Variable):

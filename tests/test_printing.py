@@ -163,3 +163,15 @@ def test_draw_escapes_labels():
     x = T.vector("a<b&c")
     root = ET.fromstring(th.draw(x > 0).svg)
     assert "a<b&c" in [t.text for t in root.iter(f"{SVG}text")]
+
+
+def test_draw_lifts_a_leaf_used_in_several_rows_so_its_edges_pass_either_side():
+    import re
+
+    x, z = T.scalar("x"), T.scalar("z")
+    svg = th.draw(x * z / x).svg
+    boxes = re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="middle">(\w)</text>', svg)
+    rows = {label: float(y) for y, label in boxes}
+    assert rows["x"] < rows["z"], svg  # x above z: x's edges to * (left) and / (right) go round z, uncrossed
+    labels = re.findall(r'<text [^>]*font-size="(\d+)"[^>]*>[01]</text>', svg)
+    assert labels and all(int(size) >= 11 for size in labels)  # readable input-index labels

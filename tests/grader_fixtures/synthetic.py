@@ -49,7 +49,8 @@ def notebook():
                       metadata=_meta("test_square_hidden", grade=True, points=2)),
         new_code_cell(CUBE_SOLUTION, metadata=_meta("cube", solution=True)),
         new_code_cell("assert cube(2) == 8", metadata=_meta("test_cube", grade=True, points=1)),
-        new_code_cell("print(f'RESULT synth_square_of_3: {square(3)}')\nprint(f'RESULT synth_mode: {MODE}')"),
+        new_code_cell("from minitheano import course\ncourse.report('synth_square_of_3', square(3))\n"
+                      "course.report('synth_fast_mode', MODE == 'fast')"),
     ]
     nb = new_notebook(cells=cells)
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
