@@ -230,7 +230,8 @@ def run(quick=False):
     rounds = int(os.environ.get("BENCH_ROUNDS", 3))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     batches = os.environ.get("BENCH_BATCHES")
-    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), {clock_name()}, each peer "
+    print(f"\nOne training epoch over the 50,000 MNIST training images, {threads()} thread(s), {clock_name()}, "
+          "each peer "
           f"in its own process, {rounds} interleaved rounds{f', {batches} batches timed per epoch' if batches else ''}")
     medians = {}
     for kind, (title, _) in KINDS.items():

@@ -12,7 +12,7 @@ A solution notebook passes when no cell fails, nbgrader's way of counting
 included: a test cell that writes to stderr, or whose last value is a number
 below its points, would lose marks, so it fails here too. (`nbgrader validate`
 exits 0 even when tests fail, so CI uses this instead.) A course notebook
-passes when its first failure is a blank, i.e. a NotImplementedError.
+passes when its first failure is a blank, i.e. a NotImplementedError (or a check's NotFilledIn).
 Exit status 1 when a notebook fails.
 """
 import argparse
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grader.common import ROOT, GraderError, cell_timeout, course_mode, list_assignments  # noqa: E402
 
 RESULT_MIMETYPE = "application/vnd.minitheano.result+json"  # minitheano.course.RESULT_MIMETYPE
-BLANK = "NotImplementedError"
+BLANKS = ("NotImplementedError", "NotFilledIn")  # a blank itself, or a check that ran before it was filled
 
 
 @dataclass
@@ -40,8 +40,8 @@ class CellFailure:
 
     @property
     def blank(self):
-        """True for a learner blank not filled in yet (NotImplementedError)."""
-        return self.ename == BLANK
+        """True for a learner blank not filled in yet (or a check saying so)."""
+        return self.ename in BLANKS
 
     def __str__(self):
         where = f"cell {self.index}" + (f" ({self.grade_id})" if self.grade_id else "")
@@ -139,7 +139,7 @@ class Validation:
 
     @property
     def blanks(self):
-        """Failures that are blanks to fill in (NotImplementedError)."""
+        """Failures that are blanks to fill in."""
         return [f for f in self.failures if f.blank]
 
     @property

@@ -4,6 +4,7 @@ loop with a per-epoch table, and checks that explain what is wrong.
 The speed mode comes from the environment variable COURSE_MODE: 'full' (the default, what
 learners get) or 'fast' (a data subset and few epochs, so CI runs the course in minutes).
 """
+import dis
 import os
 import sys
 import time
@@ -208,11 +209,23 @@ def require(*names):
     """
     namespace = sys._getframe(1).f_globals
     missing = [name for name in names if name not in namespace]
-    if missing:
-        listed = ", ".join(missing)
-        raise NotFilledIn(f"The exercise above is not filled in yet: {listed} "
-                          f"{'is' if len(missing) == 1 else 'are'} not defined. Write your answer in "
+    empty = [name for name in names if name in namespace and _only_raises(namespace[name])]
+    if missing or empty:
+        said = [f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not defined"] if missing else []
+        said += [f"{', '.join(empty)} still raise{'s' if len(empty) == 1 else ''} NotImplementedError"] if empty else []
+        raise NotFilledIn(f"The exercise above is not filled in yet: {'; '.join(said)}. Write your answer in "
                           "place of `raise NotImplementedError()` and run that cell first.") from None
+
+
+_BLANK_BODY = {"RESUME", "NOP", "CACHE", "PUSH_NULL", "LOAD_GLOBAL", "PRECALL", "CALL", "CALL_FUNCTION",
+               "RAISE_VARARGS"}
+
+
+def _only_raises(value):
+    """True for a function whose whole body is ``raise NotImplementedError()`` (a released blank)."""
+    code = getattr(value, "__code__", None)
+    return (code is not None and code.co_names == ("NotImplementedError",)
+            and all(ins.opname in _BLANK_BODY for ins in dis.get_instructions(code)))
 
 
 def check(condition, message):

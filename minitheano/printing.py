@@ -165,7 +165,7 @@ def draw(obj, title=None):
     depths = sorted(rows)
     for _ in range(3):
         for depth in depths[1:]:
-            rows[depth].sort(key=lambda it: sum(map(place, preds.get(it, []))) / len(preds[it]) if preds.get(it) else 0.5)
+            rows[depth].sort(key=lambda it: sum(map(place, preds[it])) / len(preds[it]) if preds.get(it) else 0.5)
         for depth in reversed(depths[:-1]):
             here = {it: place(it) for it in rows[depth]}  # list.sort empties the list while it sorts
 
@@ -196,7 +196,8 @@ def draw(obj, title=None):
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>']
     if title:
-        parts.append(f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-weight="bold">{html.escape(title)}</text>')
+        parts.append(f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-weight="bold">'
+                     f'{html.escape(title)}</text>')
     for node, k, chain in edges:
         src = chain[0]
         points = [(pos[src][0] + widths[src] / 2, pos[src][1] + box_h)]
@@ -226,7 +227,8 @@ def draw(obj, title=None):
             kind, label = "op", _op_label(it)
             shape = f'<rect x="{x:.0f}" y="{y:.0f}" width="{box_w}" height="{box_h}" rx="3" ry="3" '
         stroke = "#c62828" if it in out_items else "#666"
-        parts.append(shape + f'fill="{_COLOURS[kind]}" stroke="{stroke}" stroke-width="{2 if it in out_items else 1}"/>')
+        width_px = 2 if it in out_items else 1
+        parts.append(shape + f'fill="{_COLOURS[kind]}" stroke="{stroke}" stroke-width="{width_px}"/>')
         label = label if len(label) <= 18 else label[:17] + "…"
         parts.append(f'<text x="{x + box_w / 2:.0f}" y="{y + box_h / 2 + 4:.0f}" text-anchor="middle">'
                      f'{html.escape(label)}</text>')

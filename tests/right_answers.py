@@ -68,7 +68,8 @@ RIGHT_ANSWERS = {
             "add = th.function([v], total + v, updates=[(total, total + v)])",
             # the updates dict built first, keyword arguments
             "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
-            "new_value = {total: v + total}\nadd = th.function(inputs=[v], outputs=new_value[total], updates=new_value)",
+            "new_value = {total: v + total}\n"
+            "add = th.function(inputs=[v], outputs=new_value[total], updates=new_value)",
             # a tuple of pairs
             "v = T.scalar('v')\ntotal = th.shared(np.float32(0.0), name='total')\n"
             "summed = v + total\nadd = th.function([v], summed, updates=((total, summed),))",

@@ -339,7 +339,8 @@ def test_shuffled_minibatches_cover_each_sample_once(drop_last):
 
 def test_shuffling_is_reproducible_from_a_seed():
     X, y = numbered(50)
-    order = lambda rng: np.concatenate([by for _, by in iterate_minibatches(X, y, 5, True, rng)])
+    def order(rng):
+        return np.concatenate([by for _, by in iterate_minibatches(X, y, 5, True, rng)])
     np.testing.assert_array_equal(order(3), order(3))
     np.testing.assert_array_equal(order(np.random.default_rng(3)), order(3))
     assert not np.array_equal(order(3), order(4))
@@ -434,7 +435,8 @@ def test_real_mnist_flattened_matches_and_the_cache_is_safe(mnist):
 @pytest.mark.mnist
 def test_real_mnist_from_idx_files_equals_the_pickle(mnist, tmp_path):
     """IDX files rebuilt from the pickle load back to the same split (first 50,000 / last 10,000)."""
-    to_bytes = lambda X: np.round(X.reshape(len(X), 28, 28) * 256).astype(np.uint8)
+    def to_bytes(X):
+        return np.round(X.reshape(len(X), 28, 28) * 256).astype(np.uint8)
     names = datasets.IDX_NAMES
     write_idx(tmp_path / names["train_images"], to_bytes(np.concatenate([mnist.X_train, mnist.X_val])))
     write_idx(tmp_path / names["train_labels"], np.concatenate([mnist.y_train, mnist.y_val]).astype(np.uint8))

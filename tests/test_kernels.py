@@ -141,7 +141,8 @@ def test_conv_kernels_say_what_is_wrong():
 def reference_pool(x, ws, stride, pad, ignore_border, mode):
     """Window by window, with the first maximum's position (row-major) for max pooling."""
     rows, cols = x.shape[-2:]
-    out_r, out_c = (shapes.pool_output_length(n, w, s, p, ignore_border) for n, w, s, p in zip((rows, cols), ws, stride, pad))
+    out_r, out_c = (shapes.pool_output_length(n, w, s, p, ignore_border)
+                    for n, w, s, p in zip((rows, cols), ws, stride, pad))
     lead = x.reshape((-1, rows, cols))
     y = np.zeros((len(lead), out_r, out_c))
     arg = np.zeros((len(lead), out_r, out_c, 2), int)

@@ -8,7 +8,6 @@ thread meanwhile. Where the BLAS library offers no way to set its thread count, 
 runs in the calling thread and BLAS keeps its own threads.
 """
 import ctypes
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
