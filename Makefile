@@ -8,6 +8,8 @@ COURSE_MODE ?= full
 # Grading runs the notebooks in fast mode: every check is the same in both modes.
 GRADE_MODE ?= fast
 SUBMISSIONS ?=
+# e.g. GRADER_ARGS="--workers 4", "--scheduler tcp://host:8786", "--regrade", "--unsandboxed"
+GRADER_ARGS ?=
 
 .PHONY: lab test run data release grade bench clean help
 
@@ -43,7 +45,7 @@ release: $(STAMP)
 	$(PY) grader/release.py
 
 grade: $(STAMP)
-	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(SUBMISSIONS)
+	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(GRADER_ARGS) $(SUBMISSIONS)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
