@@ -43,6 +43,11 @@ GRADED = "graded"
 WORKER_LOST = "not graded: worker lost (its Dask worker died twice while running it)"
 _FLAT_RE = re.compile(r"(?P<student>.+?)_(?P<assignment>\d\d_\w+)")
 _JUNK = {".ipynb_checkpoints", ".git", ".DS_Store", ".Trash"}
+# The embedded cluster: a task whose worker dies is retried once; a worker busy grading on a
+# loaded machine may answer late, which is not a death.
+DASK_CONFIG = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0,
+               "distributed.comm.timeouts.tcp": "600s",
+               "distributed.comm.timeouts.connect": "120s", "distributed.scheduler.worker-ttl": "30 minutes"}
 
 
 @dataclass
@@ -391,27 +396,30 @@ def _run(jobs, template, workers, scheduler, client):
 
     own = None
     if client is None:
-        with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with dask.config.set(DASK_CONFIG):
             if scheduler:
                 client = own = Client(scheduler)
             else:
+                quiet = logging.INFO if os.environ.get("GRADER_DASK_LOGS") else logging.ERROR
                 cluster = LocalCluster(n_workers=workers or os.cpu_count(), threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                       silence_logs=logging.ERROR if not os.environ.get("GRADER_DASK_LOGS") else logging.INFO)
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=quiet)
                 client = own = Client(cluster)
     try:
-        # the gradebook template travels with each task (a few hundred kB): nothing is lost with a worker
-        futures = {client.submit(tasks.execute, job, template, pure=False,
-                                 key=f"grade-{job['student']}-{job['assignment']}-{uuid.uuid4().hex[:8]}"): job
-                   for job in jobs}
+        # One graph of tasks of one group ("grade"), so the scheduler queues them and each worker holds
+        # only the task it runs: a worker that dies takes no neighbour with it. The gradebook template
+        # travels with each task (a few hundred kB): nothing is lost with a worker.
+        keys = [f"grade-{uuid.uuid4().hex[:8]}-{job['student']}-{job['assignment']}" for job in jobs]
+        futures = dict(zip(client.map(tasks.execute, jobs, [template] * len(jobs), key=keys, pure=False), jobs))
         bar = _progress(len(futures))
-        for future in as_completed(futures):
+        for future in as_completed(list(futures)):
             try:
                 result = future.result()
             except Exception as exc:  # a lost worker or a task error: reported in the row
                 result = exc
+            job = futures.pop(future)
+            future.release()  # a result already read is not recomputed if its worker dies later
             bar.update(1)
-            yield futures[future], result
+            yield job, result
         bar.close()
     finally:
         if own is not None:

@@ -30,7 +30,8 @@ def _grader_setup(token):
     import builtins, importlib, sys
     from IPython.core.inputtransformer2 import TransformerManager
     ip = get_ipython()
-    _VOLATILE = {"_", "__", "___", "input", "raw_input", "get_ipython", "display", "exit", "quit"}  # set by IPython and ipykernel as cells run
+    # set by IPython and ipykernel themselves as cells run
+    _VOLATILE = {"_", "__", "___", "input", "raw_input", "get_ipython", "display", "exit", "quit"}
     hooks = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "should_run_async", "transform_cell",
              "transform_ast", "showtraceback", "_showtraceback", "showsyntaxerror", "user_expressions", "ex", "ev")
     own = {k: vars(ip).get(k) for k in hooks}

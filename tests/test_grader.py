@@ -342,7 +342,7 @@ STUDENTS = {
     "deaf": ("nested", "not graded: timed out", None),
     "deleter": ("nested", "graded", 2.0),  # the deleted hidden test scores 0, and is noted
     "chatty": ("nested", "graded", 4.0),
-    "patcher": ("nested", "graded", 2.0),  # passes the visible np.allclose check only, and is flagged
+    "patcher": ("nested", "graded", 1.0),  # the guard puts np.allclose back before each test; flagged
     "eve": ("nested", "not graded: missing", None),
 }
 

@@ -105,7 +105,7 @@ def test_hostile_batch_attacks_failed_for_the_reason_the_sandbox_gives(batch):
 
     assert "No such file" in outputs("read_solutions")
     assert "READ-FAILED" in outputs("read_gradebook") and "WRITE-FAILED" in outputs("write_gradebook")
-    assert "Read-only file system" in outputs("modify_minitheano")
+    assert "Permission denied" in outputs("modify_minitheano") or "Read-only" in outputs("modify_minitheano")
     assert "FORK-STOPPED" in outputs("burst") and "ALLOC-FAILED" in outputs("big_alloc")
     assert "STARTED" in outputs("detached")
     text = outputs("outbound")
