@@ -95,7 +95,8 @@ def test_config_is_found_from_any_cwd_and_puts_derived_data_in_work(tmp_path, mo
     assert names.index("LimitOutputBytes") == names.index("LimitOutput") + 1
     assert names[0] == "GuardedExecute" and "SaveAutoGrades" in names[names.index("LimitOutputBytes"):]
     feedback = [p.__name__ for p in c.GenerateFeedback.preprocessors]
-    assert feedback.index("MarkersInAnswers") < feedback.index("HideHiddenTestTracebacks") < feedback.index("ClearHiddenTests")
+    assert feedback.index("MarkersInAnswers") < feedback.index("HideHiddenTestTracebacks") \
+        < feedback.index("ClearHiddenTests")
     assert c.LimitOutputBytes.max_bytes == 1_000_000
 
     monkeypatch.setenv("GRADER_CELL_TIMEOUT", "7")
