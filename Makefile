@@ -12,6 +12,8 @@ SUBMISSIONS ?=
 BENCH_ARGS ?=
 # PyTorch, the benchmarks' peer: a CPU build (TORCH_SPEC=... to choose another).
 TORCH_SPEC ?= torch==2.13.0
+# e.g. GRADER_ARGS="--workers 4", "--scheduler tcp://host:8786", "--regrade", "--unsandboxed"
+GRADER_ARGS ?=
 
 .PHONY: lab instructor test test-strict run data release grade bench gpu-check clean help
 
@@ -65,7 +67,7 @@ release: $(STAMP)
 	$(PY) grader/release.py
 
 grade: $(STAMP)
-	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(SUBMISSIONS)
+	COURSE_MODE=$(GRADE_MODE) $(PY) grader/grade.py $(GRADER_ARGS) $(SUBMISSIONS)
 
 $(VENV)/.bench: $(STAMP)
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet "$(TORCH_SPEC)"

@@ -11,6 +11,8 @@ import re
 import sys
 from pathlib import Path
 
+from minitheano import course
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "grader" / "nbgrader_config.py"
 WORK = "grader/_work"
@@ -24,14 +26,14 @@ class GraderError(RuntimeError):
 
 
 def course_mode():
-    """COURSE_MODE from the environment: 'full' (default) or 'fast'."""
-    mode = os.environ.get("COURSE_MODE", "full")
-    if mode not in ("fast", "full"):
-        raise GraderError(f"COURSE_MODE must be 'fast' or 'full', not {mode!r}")
-    return mode
+    """COURSE_MODE as the notebooks read it (minitheano.course.mode): 'full' (default) or 'fast'."""
+    try:
+        return course.mode()
+    except ValueError as exc:
+        raise GraderError(str(exc)) from None
 
 
-def _env_int(name, default):
+def env_int(name, default):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -43,12 +45,12 @@ def _env_int(name, default):
 
 def cell_timeout():
     """Seconds one cell may run: GRADER_CELL_TIMEOUT, else 300 in full mode and 120 in fast mode."""
-    return _env_int("GRADER_CELL_TIMEOUT", 300 if course_mode() == "full" else 120)
+    return env_int("GRADER_CELL_TIMEOUT", 300 if course_mode() == "full" else 120)
 
 
 def max_output_bytes():
     """Bytes of output one cell may keep after grading: GRADER_MAX_OUTPUT_BYTES, else 1 MB."""
-    return _env_int("GRADER_MAX_OUTPUT_BYTES", 1_000_000)
+    return env_int("GRADER_MAX_OUTPUT_BYTES", 1_000_000)
 
 
 def list_assignments(folder):
@@ -75,12 +77,13 @@ def _step_dir(root, path):
         return str(path)
 
 
-def nbgrader_config(root=ROOT, work=None, release=None, db=None):
+def nbgrader_config(root=ROOT, work=None, release=None, db=None, submitted=None):
     """The traitlets Config of grader/nbgrader_config.py, moved to other folders where given.
 
     root: course root (solutions/, course/); work: derived data (default
     root/grader/_work); release: where learner notebooks are generated
-    (default root/course); db: the sqlite gradebook (default work/gradebook.db).
+    (default root/course); db: the sqlite gradebook (default work/gradebook.db); submitted:
+    where autograde reads submissions (default work/submitted).
     """
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -89,7 +92,7 @@ def nbgrader_config(root=ROOT, work=None, release=None, db=None):
     work = Path(work).resolve() if work else root / WORK
     cd = config.CourseDirectory
     cd.root = str(root)
-    cd.submitted_directory = _step_dir(root, work / "submitted")
+    cd.submitted_directory = _step_dir(root, Path(submitted) if submitted else work / "submitted")
     cd.autograded_directory = _step_dir(root, work / "autograded")
     cd.feedback_directory = _step_dir(root, work / "feedback")
     cd.db_url = f"sqlite:///{Path(db).resolve() if db else work / 'gradebook.db'}"

@@ -23,10 +23,11 @@ if _ROOT not in sys.path:
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.converters import Autograde  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades, LimitOutput  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, LimitOutput  # noqa: E402
 
 from grader.common import WORK, cell_timeout, max_output_bytes  # noqa: E402
-from grader.preprocessors import HideHiddenTestTracebacks, LimitOutputBytes  # noqa: E402
+from grader.guard import GuardedExecute  # noqa: E402
+from grader.preprocessors import HideHiddenTestTracebacks, LimitOutputBytes, MarkersInAnswers  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -51,8 +52,10 @@ c.Execute.error_on_timeout = {
     "traceback": [f"CellTimeoutError: the cell ran longer than the grader's limit of {_timeout} s"],
 }
 
-# Output is limited in lines by nbgrader and in bytes by us, right after it.
+# The kernel runs in the sandbox and test cells are guarded (grader/guard.py); output is
+# limited in lines by nbgrader and in bytes by us, right after it.
 _autograde = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_autograde[_autograde.index(Execute)] = GuardedExecute
 _autograde.insert(_autograde.index(LimitOutput) + 1, LimitOutputBytes)
 c.Autograde.autograde_preprocessors = _autograde
 c.LimitOutputBytes.max_bytes = max_output_bytes()
@@ -61,6 +64,7 @@ c.LimitOutputBytes.max_bytes = max_output_bytes()
 # submission (KeyError) when a deleted test cell follows a deleted solution
 # cell. A deleted test cell scores 0, and grade.py notes it for review.
 
-# Feedback never shows hidden tests: neither their source nor their tracebacks.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor,
+# Feedback never shows hidden tests: neither their source nor their tracebacks; hidden-test
+# markers typed into answer cells are neutralised first, or ClearHiddenTests would fail.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, MarkersInAnswers,
                                     HideHiddenTestTracebacks, ClearHiddenTests]

@@ -101,3 +101,18 @@ class HideHiddenTestTracebacks(Preprocessor):
                 if out.output_type == "error":
                     out.traceback = [self.message.format(ename=out.ename, evalue=out.evalue)]
         return cell, resources
+
+
+class MarkersInAnswers(Preprocessor):
+    """Rewrite hidden-test markers typed into cells that are not test cells, so feedback can be made.
+
+    ClearHiddenTests fails on a BEGIN without its END, which an answer cell may hold as plain text.
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if not (meta.get("grade") and not meta.get("solution")) and "HIDDEN TESTS" in cell.source:
+            cell.source = cell.source.replace("HIDDEN TESTS", "HIDDEN-TESTS (marker text in an answer)")
+        return cell, resources

@@ -5,12 +5,24 @@ nbgrader runs the tests in the learner's kernel, so an answer cell with
 nbgrader does not notice. We look, in the cells the learner wrote or changed,
 for assignments to attributes of imported modules, setattr on them, rebinding
 of imported names that test cells call, and reaching for builtins or sys.modules.
+We also flag answers that reach the interpreter's machinery or the system:
+get_ipython, exec/eval, vars(...)[...], __dict__, sys.modules, ctypes,
+subprocess, sockets, files and databases. The sandbox makes these harmless to
+other students; the flag lets a human see what the learner tried.
 Findings are reported next to the grade; nothing is marked down automatically.
 """
 import ast
 
 # Module attributes a learner may legitimately set.
 _ALLOWED_ATTRIBUTE_PARTS = {"config"}
+_MACHINERY_CALLS = {"get_ipython", "exec", "eval", "compile", "__import__", "globals", "vars", "open",
+                    "breakpoint"}
+_SYSTEM_MODULES = {"ctypes", "subprocess", "sqlite3", "shutil", "socket", "multiprocessing", "gc", "importlib",
+                   "pty", "signal", "threading", "urllib", "http", "requests", "resource", "mmap", "pickle"}
+_OS_CALLS = ("system", "popen", "fork", "kill", "remove", "unlink", "rmdir", "rename", "replace", "exec", "spawn",
+             "setsid", "listdir", "scandir", "walk", "chmod", "chdir", "open", "write", "environ", "putenv")
+_FILE_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes", "unlink", "rmdir", "rmtree", "touch",
+                 "iterdir", "rglob", "glob"}
 
 
 def _parse(source):
@@ -69,12 +81,31 @@ def _findings(tree, modules, imported):
             yield f"uses {node.id}"
         if isinstance(node, ast.Attribute) and node.attr == "modules" and _dotted(node) == ["sys", "modules"]:
             yield "uses sys.modules"
+        yield from _machinery(node)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in imported:
             yield f"redefines the imported name {node.name}"
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id in imported:
                     yield f"rebinds the imported name {target.id}"
+
+
+def _machinery(node):
+    """Findings of code reaching the interpreter or the system (see the module docstring)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _MACHINERY_CALLS:
+        yield f"calls {node.func.id}"
+    if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+        yield "uses __dict__"
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        for name in names:
+            if name.split(".")[0] in _SYSTEM_MODULES:
+                yield f"imports {name}"
+    if isinstance(node, ast.Attribute) and _dotted(node) and _dotted(node)[0] == "os" and \
+            node.attr.startswith(_OS_CALLS):
+        yield f"uses os.{node.attr}"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _FILE_METHODS:
+        yield f"file access (.{node.func.attr})"
 
 
 def _is_test(cell):
