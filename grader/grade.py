@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import sys
-import time
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path

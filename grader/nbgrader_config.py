@@ -22,12 +22,13 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.converters import Autograde, GenerateAssignment  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, LimitOutput  # noqa: E402
 
 from grader.common import WORK, cell_timeout, max_output_bytes  # noqa: E402
 from grader.guard import GuardedExecute  # noqa: E402
-from grader.preprocessors import HideHiddenTestTracebacks, LimitOutputBytes, MarkersInAnswers  # noqa: E402
+from grader.preprocessors import (HideHiddenTestTracebacks, LearnerMetadata, LimitOutputBytes,  # noqa: E402
+                                  MarkersInAnswers)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -59,6 +60,9 @@ _autograde[_autograde.index(Execute)] = GuardedExecute
 _autograde.insert(_autograde.index(LimitOutput) + 1, LimitOutputBytes)
 c.Autograde.autograde_preprocessors = _autograde
 c.LimitOutputBytes.max_bytes = max_output_bytes()
+
+# Released notebooks carry the kernel metadata JupyterLab would otherwise fill in on opening.
+c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(), LearnerMetadata]
 
 # OverwriteCells.add_missing_cells stays off: in 0.9.6 it fails the whole
 # submission (KeyError) when a deleted test cell follows a deleted solution

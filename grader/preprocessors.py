@@ -7,6 +7,7 @@ assert still shows its own line in the traceback.
 """
 import json
 
+from ipykernel.ipkernel import IPythonKernel
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer, Unicode
 
@@ -116,3 +117,16 @@ class MarkersInAnswers(Preprocessor):
         if not (meta.get("grade") and not meta.get("solution")) and "HIDDEN TESTS" in cell.source:
             cell.source = cell.source.replace("HIDDEN TESTS", "HIDDEN-TESTS (marker text in an answer)")
         return cell, resources
+
+
+class LearnerMetadata(Preprocessor):
+    """Give a released notebook the kernelspec and language_info its kernel reports in JupyterLab,
+    so that opening it in `make lab` does not mark it modified."""
+
+    enabled = Bool(True).tag(config=True)
+    kernelspec = {"display_name": "Python 3 (minitheano)", "language": "python", "name": "python3"}  # Makefile
+
+    def preprocess(self, nb, resources):
+        nb.metadata.kernelspec = dict(self.kernelspec)
+        nb.metadata.language_info = dict(IPythonKernel.language_info)
+        return nb, resources

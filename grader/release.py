@@ -5,9 +5,8 @@ with a gradebook rebuilt from scratch (it is derived data). nbgrader removes
 solutions, hidden tests and outputs; its output is byte-identical on re-run,
 so CI can check that course/ is what solutions/ generates. Folders of course/
 whose assignment no longer exists in solutions/ are removed. Each released
-notebook gets the kernel metadata JupyterLab would fill in (the course's kernel,
-and this Python's language_info as ipykernel reports it), so opening it in
-`make lab` does not mark it modified.
+notebook gets the kernel metadata JupyterLab would fill in (LearnerMetadata in
+grader/nbgrader_config.py), so opening it in `make lab` does not mark it modified.
 
     python grader/release.py [ASSIGNMENT ...]
 """
@@ -22,20 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grader.common import (ROOT, ASSIGNMENT_RE, GraderError, check, fresh_gradebook,  # noqa: E402
                            list_assignments, nbgrader_api, nbgrader_config)
 from grader.lint import lint_solution_notebook  # noqa: E402
-
-
-KERNELSPEC = {"display_name": "Python 3 (minitheano)", "language": "python", "name": "python3"}  # see Makefile
-
-
-def learner_metadata(path):
-    """Give the notebook at `path` the kernelspec and language_info JupyterLab's kernel reports."""
-    import nbformat
-    from ipykernel.ipkernel import IPythonKernel
-
-    nb = nbformat.read(str(path), as_version=4)
-    nb.metadata.kernelspec = dict(KERNELSPEC)
-    nb.metadata.language_info = dict(IPythonKernel.language_info)
-    nbformat.write(nb, str(path))
 
 
 def release(root=ROOT, dest=None, assignments=None, log=print):
@@ -66,7 +51,6 @@ def release(root=ROOT, dest=None, assignments=None, log=print):
             check(api.generate_assignment(assignment, force=True, create=True),
                   f"nbgrader generate_assignment {assignment}")
             path = dest / assignment / f"{assignment}.ipynb"
-            learner_metadata(path)
             log(f"released {path.relative_to(root) if path.is_relative_to(root) else path}")
             written.append(path)
     return written

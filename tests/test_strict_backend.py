@@ -225,4 +225,4 @@ def test_notebook_03_runs_on_the_strict_backend(mnist):
                           text=True, timeout=900, check=False,
                           env={**os.environ, "COURSE_MODE": "fast", "MINITHEANO_DEVICE": "strict"})
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "RESULT mlp_test_accuracy" in done.stdout
+    assert "result mlp_test_accuracy:" in done.stdout
