@@ -75,7 +75,9 @@ class Function:
         check_graph_inputs(self.inputs, self.outputs, self.graph, self.graph_before, on_unused_input)
         self._xp = array_module()
         self._on_host = self._xp.__name__ == "numpy"
-        self.program = link(self.graph, self.inputs, self._xp, inplace=self.mode == "FAST_RUN", name=name)
+        self.program = link(self.graph, self.inputs, self._xp, inplace=self.mode == "FAST_RUN", name=name,
+                            updates=list(zip(self.update_targets, self.graph[self.n_outputs:])))
+        self.rewrites_applied += ["update_in_place"] * len(self.program.updated_in_place)
         self._run, self._shared = self.program.function, self.program.shared  # looked up once, not per call
         # Leaves are copied (a shared value must not leak to the caller), and so are repeats of
         # an earlier result (an output that is also an update's new value).
