@@ -1,10 +1,12 @@
 """``function(inputs, outputs, updates=, givens=)``: turn a graph into a Python callable.
 
 Compiling collects the graph (``collect``: givens substituted, updates explicit and default),
-rewrites it (``minitheano.rewrites``), then links it (``link``: one generated Python function
-calling each node's thunk in schedule order, elementwise ops overwriting inputs that nothing
-else needs). Updates are atomic: every output and new value is computed before any shared
-value changes. A failing node is reported with the line that made it (``errors``).
+rewrites it (``minitheano.rewrites``), fuses its elementwise chains (``fuse``), then links it
+(``link``: one generated Python function calling each node's thunk in schedule order,
+elementwise ops overwriting inputs that nothing else needs, new values of shared variables
+written into their storage when nothing reads the old value after). Updates are atomic:
+every output and new value is computed before any shared value changes. A failing node is
+reported with the line that made it (``errors``).
 """
 import numpy as np
 
