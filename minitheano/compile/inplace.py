@@ -8,6 +8,8 @@ alone, and not itself a result of the function. This saves allocating a new arra
 storage (``out=`` in ``f.source``) when no later node reads the old value, nor any view of it,
 and neither the old value nor a view of it is a result (an output, or another update's new
 value, as in a swap). Updates stay atomic: every reader of the old value has run by then.
+As in Theano, an array from ``get_value(borrow=True)`` (or given to ``set_value(v, borrow=True)``)
+is that storage and changes with it; and if a later node raises, a value written stays written.
 """
 
 
