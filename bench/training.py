@@ -65,7 +65,9 @@ def minitheano_step(kind, kernels=True):
     import minitheano as th
     import minitheano.tensor as T
     from minitheano import layers, nonlinearities as nl, objectives, updates
+    from minitheano.backend import keep_freed_memory
 
+    keep_freed_memory()  # opt-in since the core restructure; a training program asks for it
     th.random.set_seed(0)
     X, y = T.tensor4("X"), T.ivector("y")
     net = layers.InputLayer((None, 1, 28, 28), input_var=X)

@@ -5,7 +5,8 @@ looks at one node with such an op, and returns replacement outputs or None. Grou
   canonicalize  simpler equivalent forms (x*y/x -> y, x - x -> 0, x*1 -> x, x.T.T -> x)
   stabilize     numerically safer forms (log(1+exp(x)) -> softplus(x), log(softmax) -> log_softmax)
   specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts)
-Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``.
+Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``
+(``compile.fuse`` fuses elementwise chains when linking).
 ``rewrite_graph`` runs them all; ``function`` calls it unless the mode is FAST_COMPILE.
 """
 import numpy as np

@@ -8,6 +8,7 @@ import pytest
 import minitheano as th
 import minitheano.tensor as T
 from minitheano import ComputeError, MissingInputError, UnusedInputError
+from minitheano.backend import to_host
 
 
 def f32(*values):
@@ -402,4 +403,96 @@ def test_the_generated_source_is_visible():
     x = T.vector("x")
     f = th.function([x], T.exp(x) * 2 + 1)
     calls = [line for line in f.source.splitlines() if "= t" in line]
-    assert f.source.startswith("def program(") and len(calls) == f.n_nodes == 3
+    assert f.source.startswith("def program(") and len(calls) == len(f.order) and f.n_nodes == 3
+
+
+# updates in place ---------------------------------------------------------------------------
+
+def _values_both_modes(build, calls=3):
+    """The outputs and shared values after ``calls`` calls of ``build(mode)`` in each mode."""
+    seen = {}
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        f, shared_vars = build(mode)
+        outs = [f() for _ in range(calls)]
+        seen[mode] = (outs, [s.get_value() for s in shared_vars], f)
+    return seen
+
+
+def test_sgd_update_is_written_into_the_parameter_storage():
+    w = th.shared(f32(1, 2, 3), name="w")
+    x = T.vector("x")
+    f = th.function([x], (w * x).sum(), updates={w: w - 0.5 * x})
+    assert "update_in_place" in f.rewrites_applied and "out=" in f.source
+    storage = w.container  # the value on the device (get_value(borrow=True) on the CPU)
+    assert float(f(f32(1, 1, 1))) == 6.0
+    assert w.container is storage  # the same memory, now holding the new value
+    np.testing.assert_array_equal(to_host(storage), [0.5, 1.5, 2.5])
+    assert float(f(f32(1, 1, 1))) == 4.5
+
+
+def test_no_update_in_place_in_fast_compile():
+    w = th.shared(f32(1, 2), name="w")
+    f = th.function([], [], updates={w: w * 2}, mode="FAST_COMPILE")
+    storage = w.container
+    f()
+    assert "update_in_place" not in f.rewrites_applied and w.container is not storage
+    np.testing.assert_array_equal(to_host(storage), [1, 2])
+
+
+def test_swap_with_arithmetic_stays_atomic():
+    def build(mode):
+        a, b = th.shared(f32(1, 2), name="a"), th.shared(f32(3, 4), name="b")
+        return th.function([], [], updates=[(a, b * 2), (b, a * 3)], mode=mode), (a, b)
+    seen = _values_both_modes(build)
+    np.testing.assert_array_equal(seen["FAST_RUN"][1][0], seen["FAST_COMPILE"][1][0])
+    np.testing.assert_array_equal(seen["FAST_RUN"][1][1], seen["FAST_COMPILE"][1][1])
+    np.testing.assert_array_equal(seen["FAST_RUN"][1][0], f32(3, 4) * 12)  # a3 = 2 b2 = 6 a1 = 12 b0
+
+
+def test_outputs_of_the_old_value_or_a_view_of_it_keep_the_old_value():
+    w = th.shared(np.arange(4, dtype="float32").reshape(2, 2), name="w")
+    f = th.function([], [w, w.T, w.sum()], updates={w: w - 1})
+    old, old_t, total = f()
+    np.testing.assert_array_equal(old, [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(old_t, [[0, 2], [1, 3]])
+    assert float(total) == 6.0
+    np.testing.assert_array_equal(w.get_value(), [[-1, 0], [1, 2]])
+
+
+def test_an_update_reading_another_updated_shared_sees_its_old_value():
+    def build(mode):
+        a, b = th.shared(f32(1, 2), name="a"), th.shared(f32(10, 20), name="b")
+        f = th.function([], [a + b], updates=[(a, a + b), (b, b * 2), ], mode=mode)
+        return f, (a, b)
+    seen = _values_both_modes(build)
+    for fast, slow in zip(seen["FAST_RUN"][1], seen["FAST_COMPILE"][1]):
+        np.testing.assert_array_equal(fast, slow)
+    for fast, slow in zip(seen["FAST_RUN"][0], seen["FAST_COMPILE"][0]):
+        np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(seen["FAST_RUN"][1][0], [71, 142])  # 1+10+20+40, 2+20+40+80
+
+
+def test_a_new_value_shared_by_two_updates_gives_each_its_own_array():
+    a, b = th.shared(f32(1, 2), name="a"), th.shared(f32(0, 0), name="b")
+    f = th.function([], [], updates=[(a, a * 2), (b, a * 2)])
+    f()
+    assert a.container is not b.container
+    np.testing.assert_array_equal(a.get_value(), [2, 4])
+    np.testing.assert_array_equal(b.get_value(), [2, 4])
+
+
+def test_rmsprop_in_place_matches_fast_compile():
+    from minitheano import updates as U
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 5)).astype("float32")
+
+    def build(mode):
+        w = th.shared(np.ones((5, 3), "float32"), name="w")
+        b = th.shared(np.zeros(3, "float32"), name="b")
+        loss = T.square(T.tanh(T.dot(T.constant(X), w) + b) - 0.5).mean()
+        return th.function([], loss, updates=U.rmsprop(loss, [w, b], 0.01), mode=mode), (w, b)
+    seen = _values_both_modes(build, calls=5)
+    assert seen["FAST_RUN"][2].rewrites_applied.count("update_in_place") >= 2
+    for fast, slow in zip(seen["FAST_RUN"][1], seen["FAST_COMPILE"][1]):
+        np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(seen["FAST_RUN"][0], seen["FAST_COMPILE"][0], rtol=1e-5)

@@ -1,5 +1,6 @@
-"""Compiling graphs into callables: ``collect`` (inputs, givens, updates), ``link`` (schedule
-and code generation), ``inplace`` (the in-place pass), ``errors`` (reports), ``function``."""
+"""Compiling graphs into callables: ``collect`` (inputs, givens, updates), ``fuse`` (elementwise
+chains as one node), ``link`` (schedule and code generation), ``inplace`` (the in-place passes, updates
+included), ``errors`` (reports), ``function``."""
 from .errors import ComputeError, MissingInputError, UnusedInputError
 from .function import Function, function
 

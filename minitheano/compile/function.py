@@ -1,20 +1,23 @@
 """``function(inputs, outputs, updates=, givens=)``: turn a graph into a Python callable.
 
 Compiling collects the graph (``collect``: givens substituted, updates explicit and default),
-rewrites it (``minitheano.rewrites``), then links it (``link``: one generated Python function
-calling each node's thunk in schedule order, elementwise ops overwriting inputs that nothing
-else needs). Updates are atomic: every output and new value is computed before any shared
-value changes. A failing node is reported with the line that made it (``errors``).
+rewrites it (``minitheano.rewrites``), fuses its elementwise chains (``fuse``), then links it
+(``link``: one generated Python function calling each node's thunk in schedule order,
+elementwise ops overwriting inputs that nothing else needs, new values of shared variables
+written into their storage when nothing reads the old value after). Updates are atomic:
+every output and new value is computed before any shared value changes. A failing node is
+reported with the line that made it (``errors``).
 """
 import numpy as np
 
 from .. import rewrites
 from ..backend import to_host, xp as array_module
 from ..config import config
-from ..graph import Variable, as_variable
+from ..graph import Variable, as_variable, toposort
 from ..tensor import TensorOperators
 from .collect import check_graph_inputs, check_inputs, collect
 from .errors import compute_error
+from .fuse import fuse_elemwise
 from .link import link
 
 MODES = ("FAST_RUN", "FAST_COMPILE")
@@ -48,6 +51,7 @@ class Function:
     """A compiled graph. Call it with one value per input; it returns the output value(s).
 
     ``graph_before`` / ``graph``: the outputs and new values before and after rewriting;
+    ``linked``: ``graph`` with its elementwise chains fused (FAST_RUN), as it runs (``debugprint(f.linked)``);
     ``rewrites_applied``: the rewrites used; ``source``: the generated Python code.
     """
 
@@ -75,11 +79,15 @@ class Function:
         check_graph_inputs(self.inputs, self.outputs, self.graph, self.graph_before, on_unused_input)
         self._xp = array_module()
         self._on_host = self._xp.__name__ == "numpy"
-        self.program = link(self.graph, self.inputs, self._xp, inplace=self.mode == "FAST_RUN", name=name)
+        fast = self.mode == "FAST_RUN"
+        self.linked = fuse_elemwise(self.graph, log=self.rewrites_applied) if fast else self.graph
+        self.program = link(self.linked, self.inputs, self._xp, inplace=fast, name=name,
+                            updates=list(zip(self.update_targets, self.linked[self.n_outputs:])))
+        self.rewrites_applied += ["update_in_place"] * len(self.program.updated_in_place)
         self._run, self._shared = self.program.function, self.program.shared  # looked up once, not per call
         # Leaves are copied (a shared value must not leak to the caller), and so are repeats of
         # an earlier result (an output that is also an update's new value).
-        self._copy_results = [v.owner is None or v in self.graph[:k] for k, v in enumerate(self.graph)]
+        self._copy_results = [v.owner is None or v in self.linked[:k] for k, v in enumerate(self.linked)]
 
     def __call__(self, *args, **kwargs):
         if kwargs:
@@ -134,7 +142,8 @@ class Function:
 
     @property
     def n_nodes(self):
-        return len(self.program.order)
+        """The number of nodes of the rewritten graph ``f.graph`` (``len(f.order)`` runs, fused)."""
+        return len(toposort(self.graph))
 
     def __repr__(self):
         return f"<Function {self.name or ''} inputs={self.inputs} outputs={self.outputs} nodes={self.n_nodes}>"

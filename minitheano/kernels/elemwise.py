@@ -35,6 +35,25 @@ def inplace_thunk(op, node, xp, i):
     return thunk
 
 
+def out_thunk(op, node, xp):
+    """A thunk ``t(*args, out=storage)`` computing into ``storage`` when the result has its shape
+    (it falls back to a new array when it hasn't), or None if the op has no ufunc of that dtype."""
+    if not op.ufunc or not _gives_declared_dtype(op, node):
+        return None
+    ufunc = getattr(xp, op.ufunc)
+
+    def thunk(*args, out):
+        # An argument of out's shape makes the result at least that large; numpy refuses larger.
+        if any(a.shape == out.shape for a in args):
+            try:
+                return ufunc(*args, out=out)
+            except (TypeError, ValueError):
+                pass
+        return ufunc(*args)
+
+    return thunk
+
+
 def _gives_declared_dtype(op, node):
     """Whether ``op.impl`` returns the node's output dtype, probed once on tiny arrays."""
     try:

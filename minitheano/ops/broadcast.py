@@ -93,6 +93,11 @@ class Elemwise(Op):
         """
         return kernels.inplace_thunk(self, node, xp, i)
 
+    def make_update_thunk(self, node, xp):
+        """A thunk ``t(*args, out=storage)`` writing the result into ``storage`` (a shared variable's
+        value, which nothing reads after this node), or None if the op can't."""
+        return kernels.out_thunk(self, node, xp)
+
     def pp(self, node, args):
         if self.symbol and len(args) == 2:
             return f"({args[0]} {self.symbol} {args[1]})"

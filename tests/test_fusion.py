@@ -1,0 +1,118 @@
+"""Elementwise fusion (``compile.fuse``): chains of elementwise ops run as one Composite node,
+with the values of the unfused graph (FAST_COMPILE), and composites written in place."""
+import numpy as np
+import pytest
+
+import minitheano as th
+import minitheano.tensor as T
+from minitheano.backend import to_host
+from minitheano.ops.composite import Composite
+
+UNARY = [T.exp, T.tanh, T.sigmoid, T.abs_, T.relu, lambda a: -a, lambda a: a * a, lambda a: T.sqrt(T.abs_(a) + 1)]
+BINARY = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / (T.abs_(b) + 1),
+          T.maximum, T.minimum, lambda a, b: T.switch(T.gt(a, b), a, b * 2)]
+
+
+def _composites(f):
+    return [n for n in th.graph.toposort(f.linked) if isinstance(n.op, Composite)]
+
+
+def random_graph(rng, leaves, depth):
+    """A random elementwise expression of ``leaves``."""
+    if depth == 0:
+        return leaves[rng.integers(len(leaves))]
+    if rng.random() < 0.4:
+        return UNARY[rng.integers(len(UNARY))](random_graph(rng, leaves, depth - 1))
+    op = BINARY[rng.integers(len(BINARY))]
+    return op(random_graph(rng, leaves, depth - 1), random_graph(rng, leaves, depth - 1))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_graphs_match_the_unfused_values(seed):
+    rng = np.random.default_rng(seed)
+    m, v, s, i = T.matrix("m"), T.vector("v"), T.scalar("s"), T.imatrix("i")
+    leaves = [m, v, s, T.cast(i, "float32"), m * 0.5 + 1, T.constant(np.float32(2.5))]
+    expr = random_graph(rng, leaves, 4) + m  # at least as large as m
+    values = [rng.normal(size=(7, 5)).astype("float32"), rng.normal(size=5).astype("float32"),
+              np.float32(rng.normal()), rng.integers(-3, 3, size=(7, 5)).astype("int32")]
+    fast = th.function([m, v, s, i], expr, on_unused_input="ignore")
+    slow = th.function([m, v, s, i], expr, mode="FAST_COMPILE", on_unused_input="ignore")
+    np.testing.assert_allclose(fast(*values), slow(*values), rtol=1e-5, atol=1e-5)
+    assert fast.rewrites_applied.count("fuse_elemwise") == len(_composites(fast))
+
+
+def test_dropout_relu_rescale_becomes_one_node(capsys):
+    x, mask = T.matrix("x"), T.matrix("mask")
+    expr = T.relu(x * 2 - 1) * mask / 0.6
+    f = th.function([x, mask], expr)
+    assert "fuse_elemwise" in f.rewrites_applied and len(f.order) == 1 and len(_composites(f)) == 1
+    th.debugprint(f.linked)
+    assert "Composite{" in capsys.readouterr().out
+    rng = np.random.default_rng(0)
+    xv, mv = rng.normal(size=(4, 3)).astype("float32"), (rng.random((4, 3)) < 0.6).astype("float32")
+    np.testing.assert_allclose(f(xv, mv), np.maximum(xv * 2 - 1, 0) * mv / 0.6, rtol=1e-6)
+    assert f(xv, mv).dtype == np.float32
+
+
+def test_integer_and_bool_chains_keep_their_dtypes():
+    a, b = T.imatrix("a"), T.imatrix("b")
+    f = th.function([a, b], [(a + b) * 3 - a, T.cast(T.gt(a, b) & T.lt(a, 2), "int32") + a])
+    g = th.function([a, b], [(a + b) * 3 - a, T.cast(T.gt(a, b) & T.lt(a, 2), "int32") + a], mode="FAST_COMPILE")
+    va, vb = np.arange(6, dtype="int32").reshape(2, 3), np.full((2, 3), 2, "int32")
+    for fast, slow in zip(f(va, vb), g(va, vb)):
+        assert fast.dtype == slow.dtype
+        np.testing.assert_array_equal(fast, slow)
+    assert _composites(f)
+
+
+def test_scalar_chains_and_broadcast_results():
+    s, v = T.scalar("s"), T.vector("v")
+    f = th.function([s, v], [T.exp(s) * 2 + 1, (v + s) * (v - s)])
+    out = f(np.float32(0.5), np.float32([1, 2, 3]))
+    np.testing.assert_allclose(out[0], np.exp(0.5) * 2 + 1, rtol=1e-6)
+    np.testing.assert_allclose(out[1], np.float32([1, 2, 3]) ** 2 - 0.25, rtol=1e-6)
+
+
+def test_a_value_read_twice_or_returned_is_not_fused_away():
+    x = T.vector("x")
+    y = T.exp(x) + 1
+    f = th.function([x], [y, y * 2 - 3])
+    a, b = f(np.float32([0, 1]))
+    np.testing.assert_allclose(a, np.exp([0, 1]) + 1, rtol=1e-6)
+    np.testing.assert_allclose(b, (np.exp([0, 1]) + 1) * 2 - 3, rtol=1e-6)
+
+
+def test_momentum_update_is_fused_and_written_in_place():
+    from minitheano import updates as U
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(16, 4)).astype("float32")
+
+    def run(mode):
+        w = th.shared(np.ones((4, 2), "float32"), name="w")
+        loss = T.square(T.relu(T.dot(T.constant(X), w)) - 1).mean()
+        f = th.function([], loss, updates=U.momentum(loss, [w], 0.05, 0.9), mode=mode)
+        velocity = [s for s in f.update_targets if s is not w][0]
+        storage = velocity.container
+        losses = [float(f()) for _ in range(4)]
+        return f, losses, w, velocity.container is storage
+    f, losses, w, same_storage = run("FAST_RUN")
+    _, slow_losses, slow_w, slow_same = run("FAST_COMPILE")
+    assert "fuse_elemwise" in f.rewrites_applied and "update_in_place" in f.rewrites_applied
+    # The velocity's new value goes into its storage; w's can't: the velocity update reads old w after it.
+    assert same_storage and not slow_same
+    np.testing.assert_allclose(losses, slow_losses, rtol=1e-5)
+    np.testing.assert_allclose(to_host(w.container), slow_w.get_value(), rtol=1e-5, atol=1e-6)
+
+
+def test_composites_have_no_gradient():
+    x = T.vector("x")
+    f = th.function([x], T.exp(x) * 2 + 1)
+    node = _composites(f)[0]
+    with pytest.raises(NotImplementedError, match="fuse_elemwise"):
+        node.op.grad(node, [T.vector("g")])
+
+
+def test_fast_compile_does_not_fuse():
+    x = T.vector("x")
+    f = th.function([x], T.exp(x) * 2 + 1, mode="FAST_COMPILE")
+    assert not _composites(f) and "fuse_elemwise" not in f.rewrites_applied
