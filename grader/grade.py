@@ -32,6 +32,8 @@ import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from tqdm import tqdm
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader import intake, sandbox  # noqa: E402
@@ -429,7 +431,6 @@ def _run(jobs, template, workers, scheduler, client):
 
 
 def _progress(total):
-    from tqdm import tqdm
     return tqdm(total=total, desc="grading", unit="notebook", file=sys.stderr, disable=not sys.stderr.isatty())
 
 
