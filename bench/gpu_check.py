@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench.training builds the networks
 TOTAL_S = 7 * 60 + 30          # the whole check, leaving margin under 8 minutes
 EPOCH_BUDGET_S = 25            # timing one epoch of one peer, after compiling and a warm-up step
 KINDS = {"mlp": ("MLP 784-500-300-10, dropout, RMSprop", 500), "cnn": ("ConvNet 16-16-pool-32-32-pool-100-10", 100)}
@@ -198,24 +199,9 @@ def mnist_or_random():
 
 def minitheano_step(kind):
     import minitheano as th
-    import minitheano.tensor as T
-    from minitheano import layers, objectives, updates
-    from minitheano import nonlinearities as nl
+    from bench.training import train_graph
 
-    th.random.set_seed(0)
-    X, y = T.tensor4("X"), T.ivector("y")
-    net = layers.InputLayer((None, 1, 28, 28), input_var=X)
-    if kind == "mlp":
-        for width in (500, 300):
-            net = layers.DropoutLayer(layers.DenseLayer(net, width, nonlinearity=nl.rectify), p=0.4)
-    else:
-        for filters in (16, 16, "pool", 32, 32, "pool"):
-            net = layers.MaxPool2DLayer(net, 2) if filters == "pool" else layers.Conv2DLayer(net, filters, 3)
-        net = layers.DenseLayer(net, 100)
-    net = layers.DenseLayer(net, 10, nonlinearity=nl.softmax)
-    loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()
-    params = layers.get_all_params(net, trainable=True)
-    upd = updates.rmsprop(loss, params, 1e-3) if kind == "mlp" else updates.momentum(loss, params, 0.01, 0.9)
+    X, y, loss, upd = train_graph(kind)
     return th.function([X, y], loss, updates=upd), lambda: None  # outputs come back to the host: synchronised
 
 

@@ -20,7 +20,7 @@ def summary(results):
     titles = {"mlp": "MLP epoch", "cnn": "ConvNet epoch"}
     for kind, peers in (results.get("training") or {}).items():
         mine = peers.get("minitheano")
-        for peer in ("numpy by hand", "PyTorch CPU", "minitheano, ops' own code"):
+        for peer in ("numpy by hand", "PyTorch CPU"):
             if mine and peer in peers:
                 rows.append([f"{titles[kind]}: minitheano / {peer}", mine / peers[peer]])
     for name, impls in (results.get("kernels") or {}).items():

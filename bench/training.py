@@ -9,9 +9,7 @@ against PyTorch (CPU) and PyTensor when they are installed. Each peer runs in a 
 own with the same thread count, in interleaved rounds (BENCH_ROUNDS, default 3); the table
 gives medians and their ratios, so a load that comes and goes hits every peer alike.
 BENCH_BATCHES=N times only the first N batches of each epoch (quick runs); PyTensor's ConvNet
-compiles for minutes, so it runs only with BENCH_PYTENSOR_CONV=1. Where this checkout's conv
-and pool ops don't call the kernels module yet, "minitheano" is routed to it and
-"minitheano, ops' own code" is the same network without.
+compiles for minutes, so it runs only with BENCH_PYTENSOR_CONV=1.
 """
 import json
 import os
@@ -53,29 +51,18 @@ def epoch_seconds(step, X, y, batch):
 
 # minitheano ------------------------------------------------------------------------------
 
-def minitheano_step(kind, kernels=True):
-    from .kernels import route_ops_to_kernels
-
-    if kernels:
-        route_ops_to_kernels()
-    elif kind == "mlp":
-        raise ImportError("the MLP has no conv or pool op")
-    elif not _ops_have_own_code():
-        raise ImportError("the ops call the kernels module: there is no older code to compare")
+def train_graph(kind):
+    """The benchmarked network ('mlp' or 'cnn') in minitheano, seeded: (X, y, loss, updates)."""
     import minitheano as th
     import minitheano.tensor as T
     from minitheano import layers, nonlinearities as nl, objectives, updates
-    from minitheano.backend import keep_freed_memory
 
-    keep_freed_memory()  # opt-in since the core restructure; a training program asks for it
     th.random.set_seed(0)
     X, y = T.tensor4("X"), T.ivector("y")
     net = layers.InputLayer((None, 1, 28, 28), input_var=X)
     if kind == "mlp":
-        net = layers.DenseLayer(net, 500, nonlinearity=nl.rectify)
-        net = layers.DropoutLayer(net, p=0.4)
-        net = layers.DenseLayer(net, 300, nonlinearity=nl.rectify)
-        net = layers.DropoutLayer(net, p=0.4)
+        for width in (500, 300):
+            net = layers.DropoutLayer(layers.DenseLayer(net, width, nonlinearity=nl.rectify), p=0.4)
     else:
         for filters in (16, 16, "pool", 32, 32, "pool"):
             net = layers.MaxPool2DLayer(net, 2) if filters == "pool" else layers.Conv2DLayer(net, filters, 3)
@@ -84,15 +71,18 @@ def minitheano_step(kind, kernels=True):
     loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()
     params = layers.get_all_params(net, trainable=True)
     upd = updates.rmsprop(loss, params, 1e-3) if kind == "mlp" else updates.momentum(loss, params, 0.01, 0.9)
+    return X, y, loss, upd
+
+
+def minitheano_step(kind):
+    import minitheano as th
+    from minitheano.backend import keep_freed_memory
+
+    keep_freed_memory()  # opt-in since the core restructure; a training program asks for it
+    X, y, loss, upd = train_graph(kind)
     start = time.perf_counter()
     fn = th.function([X, y], loss, updates=upd)
     return fn, time.perf_counter() - start
-
-
-def _ops_have_own_code():
-    from minitheano.ops import conv
-
-    return hasattr(conv, "_correlate")
 
 
 # Hand-written numpy ----------------------------------------------------------------------
@@ -198,7 +188,7 @@ def pytensor_step(kind):
 
 
 PEERS = {"minitheano": minitheano_step, "numpy by hand": numpy_step, "PyTorch CPU": torch_step,
-         "PyTensor": pytensor_step, "minitheano, ops' own code": lambda kind: minitheano_step(kind, kernels=False)}
+         "PyTensor": pytensor_step}
 KINDS = {"mlp": ("MLP 784-500-300-10, dropout, RMSprop, batch 500", MLP_BATCH),
          "cnn": ("ConvNet 16-16-pool-32-32-pool-100-10, momentum, batch 100", CNN_BATCH)}
 
