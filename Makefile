@@ -20,7 +20,7 @@ GRADER_ARGS ?=
 help:
 	@echo "make lab      set up and open the course in JupyterLab"
 	@echo "make instructor  JupyterLab on the repository with nbgrader's instructor tools"
-	@echo "make test     set up and run every test"
+	@echo "make test     set up and run every test (test-strict included)"
 	@echo "make test-strict  the framework tests and notebook 03 on the strict backend (the GPU path, no GPU)"
 	@echo "make run      execute the whole course headless (COURSE_MODE=fast for a quick run)"
 	@echo "make data     download, check and cache MNIST"
@@ -46,13 +46,16 @@ lab: $(STAMP)
 instructor: $(STAMP)
 	JUPYTER_CONFIG_DIR=$(CURDIR)/lab/instructor $(VENV)/bin/jupyter lab $(LAB_ARGS) --ServerApp.root_dir=.
 
+# Every test, then the GPU path's tests again on the strict backend (test-strict).
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-strict
 
 # The GPU path without a GPU: minitheano/strict.py stands in for cupy and refuses implicit host conversions.
 STRICT_TESTS := tests/test_ops.py tests/test_grad.py tests/test_function.py tests/test_layers.py \
-	tests/test_conv_pool.py tests/test_updates.py tests/test_objectives.py tests/test_random.py tests/test_rewrites.py
+	tests/test_conv_pool.py tests/test_updates.py tests/test_objectives.py tests/test_random.py tests/test_rewrites.py \
+	tests/test_fusion.py tests/test_kernels.py
 test-strict: $(STAMP)
 	MINITHEANO_DEVICE=strict $(PY) -m pytest -q -m "not slow and not mnist" $(STRICT_TESTS)
 	COURSE_MODE=fast MINITHEANO_DEVICE=strict $(PY) grader/run_course.py 03_mlp_mnist

@@ -104,20 +104,37 @@ def _backpropagate(outputs, start, wrt, blocked):
         for inp, g in zip(node.inputs, in_grads):
             if g is None or inp in blocked or inp not in relevant or np.dtype(inp.dtype).kind != "f":
                 continue
-            pending.setdefault(inp, []).append(_fit(as_variable(g), inp, node.op))
+            pending.setdefault(inp, []).append(_fit(as_variable(g), inp, node))
     return {v: _total(pending.get(v)) for v in wrt}
 
 
-def _fit(g, inp, op):
-    """The gradient ``g`` an op gave for ``inp``, summed back over broadcast axes and cast to
-    ``inp``'s dtype, so that each op's ``grad`` need say only its own mathematics."""
+def _fit(g, inp, node):
+    """The gradient ``g`` that ``node``'s op gave for ``inp``, summed back over broadcast axes and
+    cast to ``inp``'s dtype, so that each op's ``grad`` need say only its own mathematics."""
     if g.ndim < inp.ndim:
-        raise ValueError(f"{op}.grad gave a {g.ndim}-d gradient for the {inp.ndim}-d input {inp!r}")
+        raise ValueError(f"{node.op}.grad gave a {g.ndim}-d gradient for the {inp.ndim}-d input {inp!r}")
     differs = g.ndim > inp.ndim or any(a is not None and b is not None and a != b
                                        for a, b in zip(g.type.shape, inp.type.shape))
-    if differs or op.broadcasts:
+    if differs or (node.op.broadcasts and _may_be_broadcast(inp, node)):
         g = sum_to(g, inp)
     return cast(g, inp.dtype)
+
+
+def _may_be_broadcast(inp, node):
+    """False when static shapes show that ``node`` does not broadcast ``inp``: along every axis
+    it has the result's known length, or every other input has length 1 (a bias added to it)."""
+    out = node.outputs[0]
+    if inp.ndim < out.ndim:
+        return True
+    for axis, (n, m) in enumerate(zip(inp.type.shape, out.type.shape)):
+        if n is not None and n == m:
+            continue
+        others = [v.type.shape[axis - out.ndim + v.ndim] for v in node.inputs
+                  if v is not inp and axis >= out.ndim - v.ndim]
+        if n is None and all(d == 1 for d in others):
+            continue
+        return True
+    return False
 
 
 def _total(parts):

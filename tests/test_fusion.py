@@ -116,3 +116,118 @@ def test_fast_compile_does_not_fuse():
     x = T.vector("x")
     f = th.function([x], T.exp(x) * 2 + 1, mode="FAST_COMPILE")
     assert not _composites(f) and "fuse_elemwise" not in f.rewrites_applied
+
+
+# Big composites run block by block (kernels.fused.BLOCK elements at a time) -----------------
+
+@pytest.mark.parametrize("rows", [1, 3, 700, 1031])
+def test_big_composites_in_blocks_match_the_unfused_values(rows):
+    from minitheano.kernels import fused
+    rng = np.random.default_rng(rows)
+    m, r, c, s = T.matrix("m"), T.matrix("r", shape=(1, None)), T.matrix("c", shape=(None, 1)), T.scalar("s")
+    expr = T.relu(m * s + r) / (T.abs_(c) + 1) - m
+    cols = 4 * fused.BLOCK // 1000 + 7  # several blocks of rows, the last one short
+    values = [rng.normal(size=(rows, cols)).astype("float32"), rng.normal(size=(1, cols)).astype("float32"),
+              rng.normal(size=(rows, 1)).astype("float32"), np.float32(0.7)]
+    fast = th.function([m, r, c, s], expr)
+    slow = th.function([m, r, c, s], expr, mode="FAST_COMPILE")
+    assert _composites(fast)
+    np.testing.assert_allclose(fast(*values), slow(*values), rtol=1e-6, atol=1e-6)
+
+
+def test_a_big_update_in_blocks_is_written_in_place():
+    rng = np.random.default_rng(3)
+    w = th.shared(rng.normal(size=(784, 500)).astype("float32"), name="w")
+    acc = th.shared(np.ones((784, 500), "float32"), name="acc")
+    g = T.matrix("g")
+    new_acc = 0.9 * acc + 0.1 * g ** 2
+    f = th.function([g], [], updates=[(acc, new_acc), (w, w - 1e-3 * g / T.sqrt(new_acc + 1e-6))])
+    storage, w0, gv = acc.container, w.get_value(), rng.normal(size=(784, 500)).astype("float32")
+    f(gv)
+    expected_acc = 0.9 + 0.1 * gv.astype("float64") ** 2
+    assert acc.container is storage
+    np.testing.assert_allclose(acc.get_value(), expected_acc, rtol=1e-6)
+    np.testing.assert_allclose(w.get_value(), w0 - 1e-3 * gv / np.sqrt(expected_acc + 1e-6), rtol=1e-5, atol=1e-7)
+
+
+# Epilogues: a convolution finishes its result chunk by chunk (ops.composite.Finished) --------
+
+def _finished(f):
+    from minitheano.ops.composite import Finished
+    return [n for n in th.graph.toposort(f.linked) if isinstance(n.op, Finished)]
+
+
+def _conv_layer():
+    x, w, b = T.tensor4("x"), T.tensor4("w"), T.vector("b")
+    return x, w, b, T.relu(T.nnet.conv2d(x, w) + b.dimshuffle("x", 0, "x", "x"))
+
+
+def test_bias_and_relu_are_applied_by_the_convolution(capsys):
+    x, w, b, y = _conv_layer()
+    f = th.function([x, w, b], y)
+    assert len(f.order) == 2 and len(_finished(f)) == 1 and "fuse_epilogues" in f.rewrites_applied
+    th.debugprint(f.linked)
+    assert "conv2d{valid} then {relu((_ + i0))}" in capsys.readouterr().out
+    rng = np.random.default_rng(0)
+    xv, wv = rng.normal(size=(37, 3, 9, 8)).astype("float32"), rng.normal(size=(5, 3, 3, 2)).astype("float32")
+    bv = rng.normal(size=5).astype("float32")
+    slow = th.function([x, w, b], y, mode="FAST_COMPILE")
+    np.testing.assert_allclose(f(xv, wv, bv), slow(xv, wv, bv), rtol=1e-5, atol=1e-5)
+    conv = th.function([x, w], T.nnet.conv2d(x, w), mode="FAST_COMPILE")(xv, wv)
+    np.testing.assert_allclose(f(xv, wv, bv), np.maximum(conv + bv[:, None, None], 0), rtol=1e-5, atol=1e-5)
+
+
+def test_the_relu_gradient_is_applied_by_the_input_gradient():
+    rng = np.random.default_rng(1)
+    x, w, b, y = _conv_layer()
+    w2 = T.tensor4("w2")
+    z = T.relu(T.nnet.conv2d(y, w2, border_mode="half"))
+    loss = (z * z).sum()
+    grads = th.grad(loss, [x, w, b, w2])
+    fast = th.function([x, w, b, w2], grads)
+    slow = th.function([x, w, b, w2], grads, mode="FAST_COMPILE")
+    formulas = [str(n.op) for n in _finished(fast)]
+    assert any("conv2d_grad_inputs" in s and "relu_grad(i0, _)" in s for s in formulas), formulas
+    values = [rng.normal(size=(40, 2, 7, 7)).astype("float32"), rng.normal(size=(4, 2, 3, 3)).astype("float32"),
+              rng.normal(size=4).astype("float32"), rng.normal(size=(3, 4, 3, 3)).astype("float32")]
+    for a, e in zip(fast(*values), slow(*values)):
+        np.testing.assert_allclose(a, e, rtol=2e-4, atol=2e-4)
+
+
+def test_an_epilogue_that_broadcasts_beyond_the_convolution_falls_back():
+    # One image convolved, then added to a whole batch: the chain's result is larger than the
+    # convolution's, so the kernel leaves the epilogue to the op, which applies it afterwards.
+    x, w, big = T.tensor4("x"), T.tensor4("w"), T.tensor4("big")
+    y = T.nnet.conv2d(x, w) * 2 + big
+    f = th.function([x, w, big], y)
+    assert _finished(f)
+    rng = np.random.default_rng(2)
+    xv, wv = rng.normal(size=(1, 2, 6, 6)).astype("float32"), rng.normal(size=(3, 2, 3, 3)).astype("float32")
+    bigv = rng.normal(size=(5, 3, 4, 4)).astype("float32")
+    expected = th.function([x, w, big], y, mode="FAST_COMPILE")(xv, wv, bigv)
+    assert expected.shape == (5, 3, 4, 4)
+    np.testing.assert_allclose(f(xv, wv, bigv), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_convolution_read_elsewhere_keeps_its_own_node():
+    x, w = T.tensor4("x"), T.tensor4("w")
+    c = T.nnet.conv2d(x, w)
+    f = th.function([x, w], [T.relu(c), c.sum()])
+    assert not _finished(f)
+
+
+def test_a_bias_gradient_is_summed_only_where_it_was_broadcast():
+    # x (n, 2) + b (1, 2): x's gradient needs no sum (b has length 1 along axis 0, x has the
+    # result's known length along axis 1), b's does; an x that may be broadcast is still summed.
+    x, b = T.matrix("x", shape=(None, 2)), T.matrix("b", shape=(1, 2))
+    gx, gb = th.grad(((x + b) ** 2).sum(), [x, b])
+    nodes = [str(n.op) for n in th.graph.toposort([gx])]
+    assert "SumToShape" not in nodes
+    f = th.function([x, b], [gx, gb])
+    xv, bv = np.float32([[1, 2], [3, 4], [5, 6]]), np.float32([[1, -1]])
+    np.testing.assert_allclose(f(xv, bv)[0], 2 * (xv + bv))
+    np.testing.assert_allclose(f(xv, bv)[1], (2 * (xv + bv)).sum(axis=0, keepdims=True))
+    u, v = T.matrix("u"), T.matrix("v")
+    gu = th.grad(((u + v) ** 2).sum(), u)
+    one_row = np.float32([[1, 2]])
+    np.testing.assert_allclose(th.function([u, v], gu)(one_row, xv), (2 * (one_row + xv)).sum(0, keepdims=True))

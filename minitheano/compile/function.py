@@ -1,7 +1,8 @@
 """``function(inputs, outputs, updates=, givens=)``: turn a graph into a Python callable.
 
 Compiling collects the graph (``collect``: givens substituted, updates explicit and default),
-rewrites it (``minitheano.rewrites``), fuses its elementwise chains (``fuse``), then links it
+rewrites it (``minitheano.rewrites``), fuses its elementwise chains and the kernels they
+finish (``fuse``), then links it
 (``link``: one generated Python function calling each node's thunk in schedule order,
 elementwise ops overwriting inputs that nothing else needs, new values of shared variables
 written into their storage when nothing reads the old value after). Updates are atomic:
@@ -17,7 +18,7 @@ from ..graph import Variable, as_variable, toposort
 from ..tensor import TensorOperators
 from .collect import check_graph_inputs, check_inputs, collect
 from .errors import compute_error
-from .fuse import fuse_elemwise
+from .fuse import fuse_elemwise, fuse_epilogues
 from .link import link
 
 MODES = ("FAST_RUN", "FAST_COMPILE")
@@ -80,7 +81,10 @@ class Function:
         self._xp = array_module()
         self._on_host = self._xp.__name__ == "numpy"
         fast = self.mode == "FAST_RUN"
-        self.linked = fuse_elemwise(self.graph, log=self.rewrites_applied) if fast else self.graph
+        self.linked = self.graph
+        if fast:
+            self.linked = fuse_epilogues(fuse_elemwise(self.graph, log=self.rewrites_applied),
+                                         log=self.rewrites_applied)
         self.program = link(self.linked, self.inputs, self._xp, inplace=fast, name=name,
                             updates=list(zip(self.update_targets, self.linked[self.n_outputs:])))
         self.rewrites_applied += ["update_in_place"] * len(self.program.updated_in_place)

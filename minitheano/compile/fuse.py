@@ -1,10 +1,12 @@
 """``fuse_elemwise``: chains of elementwise ops become one ``Composite`` node each, computed in
-one call that reuses its temporaries. ``function`` applies it to the rewritten graph when
-linking in FAST_RUN: ``f.graph`` stays the readable graph, ``f.linked`` is what runs.
+one call that reuses its temporaries. ``fuse_epilogues``: a kernel that can finish its result
+chunk by chunk (a convolution) absorbs the elementwise node that alone reads it (``Finished``).
+``function`` applies both to the rewritten graph when linking in FAST_RUN: ``f.graph`` stays
+the readable graph, ``f.linked`` is what runs.
 """
 from ..graph import toposort
 from ..ops.broadcast import Elemwise
-from ..ops.composite import Composite
+from ..ops.composite import Composite, Finished
 from ..rewrites import _rebuild
 
 
@@ -67,3 +69,47 @@ def _as_large(v, out):
     """True unless ``v``'s static shape shows it smaller than ``out``."""
     return v.ndim == out.ndim and not any(a == 1 and b != 1 for a, b in zip(v.type.shape, out.type.shape))
 
+
+
+def fuse_epilogues(outputs, log=None):
+    """Each node whose op accepts an epilogue (``perform(..., then=)``) and whose result only one
+    elementwise node reads, once, becomes one ``Finished`` node with it: the bias and relu of a
+    convolution are applied to each chunk of its result while the chunk is in the cache."""
+    order = toposort(outputs)
+    readers, results = {}, set(outputs)
+    for node in order:
+        for i, v in enumerate(node.inputs):
+            readers.setdefault(v, []).append((node, i))
+    finishing = {}
+    for node in order:
+        if not getattr(node.op, "accepts_epilogue", False) or len(node.outputs) != 1:
+            continue
+        v = node.outputs[0]
+        if v in results or len(readers.get(v, ())) != 1:
+            continue
+        reader, slot = readers[v][0]
+        out = reader.outputs[0]
+        if isinstance(reader.op, Elemwise) and len(reader.outputs) == 1 and out.dtype == v.dtype \
+                and _as_large(out, v) and reader not in finishing:
+            finishing[reader] = (node, slot)
+    if not finishing:
+        return outputs
+    absorbed = {producer for producer, _ in finishing.values()}
+    memo = {}
+    for node in order:
+        if node in absorbed:
+            continue
+        if node not in finishing:
+            _rebuild(node, memo)
+            continue
+        producer, slot = finishing[node]
+        op = node.op if isinstance(node.op, Composite) else Composite([(node.op, range(len(node.inputs)))],
+                                                                     len(node.inputs))
+        extras = [memo.get(v, v) for i, v in enumerate(node.inputs) if i != slot]
+        fused = Finished(producer.op, op, slot, len(producer.inputs))(
+            *[memo.get(v, v) for v in producer.inputs], *extras)
+        fused.owner.trace = node.trace
+        memo[node.outputs[0]] = fused
+        if log is not None:
+            log.append("fuse_epilogues")
+    return [memo.get(v, v) for v in outputs]

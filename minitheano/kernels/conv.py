@@ -173,9 +173,10 @@ def _geometry(x_shape, w_shape, pad, stride):
     return (conv_output_length(h, kr, stride[0], pad[0]), conv_output_length(w, kc, stride[1], pad[1]))
 
 
-def _correlate(xp, src, kernel, rows, cols, stride):
+def _correlate(xp, src, kernel, rows, cols, stride, then=None):
     """Valid correlation of ``src`` (N, C, H, W) framed by ``rows``/``cols`` with ``kernel``
-    (F, C, kr, kc): the channels-last (N, Ho, Wo, F) result."""
+    (F, C, kr, kc): the channels-last (N, Ho, Wo, F) result, each chunk finished by the
+    ``Epilogue`` ``then`` (when given) as soon as it is made."""
     f, c, kr, kc = kernel.shape
     sr, sc = stride
     dtype = np.result_type(src.dtype, kernel.dtype)
@@ -185,6 +186,7 @@ def _correlate(xp, src, kernel, rows, cols, stride):
     n = src.shape[0]
     out = xp.empty((n, ho, wo, f), dtype=dtype)
     step = _chunk_images(xp, n, ho * wo, kr * kc * c, dtype.itemsize)
+    finish = then and then.channels_last(xp, (n, f, ho, wo))
 
     def part(start, stop):
         im2col = _Im2col(xp, src, rows, cols, kr, kc, stride, min(step, stop - start))
@@ -192,6 +194,8 @@ def _correlate(xp, src, kernel, rows, cols, stride):
             e = min(stop, b + step)
             patches = im2col(b, e)
             _product(xp, patches, matrix, out[b:e].reshape(patches.shape[0], f))
+            if finish is not None:
+                finish(out[b:e], b, e)
 
     parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n, out.size * kr * kc * c)])
     return out
@@ -210,19 +214,20 @@ def _check(what, x_shape, w_shape, pad, stride):
         raise ValueError(f"{what}: stride must be positive and pad non-negative, got {stride}, {pad}")
 
 
-def correlate2d(xp, x, w, pad, stride):
+def correlate2d(xp, x, w, pad, stride, then=None):
     """Cross-correlation of images x (N, C, H, W) with filters w (F, C, kr, kc): (N, F, Ho, Wo),
-    a channels-first view of channels-last memory."""
+    a channels-first view of channels-last memory (finished by the ``Epilogue`` ``then``)."""
     _check("correlate2d", x.shape, w.shape, pad, stride)
     _, _, h, wd = x.shape
     rows = _Frame(h, pad[0], 1, h + 2 * pad[0])
     cols = _Frame(wd, pad[1], 1, wd + 2 * pad[1])
-    return _correlate(xp, x, w, rows, cols, stride).transpose(0, 3, 1, 2)
+    return _correlate(xp, x, w, rows, cols, stride, then).transpose(0, 3, 1, 2)
 
 
-def correlate2d_grad_input(xp, gy, w, x_shape, pad, stride):
+def correlate2d_grad_input(xp, gy, w, x_shape, pad, stride, then=None):
     """The gradient of ``correlate2d`` w.r.t. its input (shape ``x_shape``): the correlation of gy,
-    spread out by the stride and framed by kr - 1 - pad zeros, with the rotated filters."""
+    spread out by the stride and framed by kr - 1 - pad zeros, with the rotated filters
+    (finished by the ``Epilogue`` ``then``)."""
     _check("correlate2d_grad_input", x_shape, w.shape, pad, stride)
     _, _, h, wd = x_shape
     f, c, kr, kc = w.shape
@@ -233,7 +238,7 @@ def correlate2d_grad_input(xp, gy, w, x_shape, pad, stride):
     rows = _Frame(gy.shape[2], kr - 1 - pad[0], stride[0], h + kr - 1)
     cols = _Frame(gy.shape[3], kc - 1 - pad[1], stride[1], wd + kc - 1)
     kernel = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    return _correlate(xp, gy, kernel, rows, cols, (1, 1)).transpose(0, 3, 1, 2)
+    return _correlate(xp, gy, kernel, rows, cols, (1, 1), then).transpose(0, 3, 1, 2)
 
 
 def correlate2d_grad_weights(xp, x, gy, w_shape, pad, stride):

@@ -1,7 +1,9 @@
-"""``Composite``: a chain of elementwise ops computed as one node (``rewrites.fuse_elemwise``
-makes them when compiling), in one call that reuses its temporaries (``kernels.fused``)."""
-from ..graph import Apply, TensorType, as_variable
+"""``Composite``: a chain of elementwise ops computed as one node (``compile.fuse`` makes them
+when compiling), in one call that reuses its temporaries (``kernels.fused``); and ``Finished``:
+a kernel whose result such a chain finishes chunk by chunk (``kernels.epilogue``)."""
+from ..graph import Apply, Op, TensorType, as_variable
 from ..kernels import fused
+from ..kernels.epilogue import Epilogue
 from .broadcast import Elemwise
 
 
@@ -69,3 +71,58 @@ class Composite(Elemwise):
 
     def pp(self, node, args):
         return f"composite({self.formula(args)})"
+
+
+class Finished(Op):
+    """``then(..., producer(*inputs[:nhead]), ...)`` as one node: the producer's kernel applies the
+    elementwise op ``then`` (a ``Composite``; the producer's result is its input ``slot``) to each
+    chunk of its result while the chunk is in the cache (``kernels.epilogue``): a convolution's
+    bias and relu, or the relu gradient's mask on an input gradient. ``fuse_epilogues`` makes them."""
+
+    __props__ = ("producer", "then", "slot", "nhead")
+    fresh_output = True
+
+    def __init__(self, producer, then, slot, nhead):
+        self.producer, self.then, self.slot, self.nhead = producer, then, slot, nhead
+
+    @property
+    def name(self):
+        return self.producer.name
+
+    def __str__(self):
+        names = [f"i{k}" for k in range(self.then.nin - 1)]
+        names.insert(self.slot, "_")
+        return f"{self.producer} then {{{self.then.formula(names)}}}"
+
+    def _parts(self, inputs):
+        head = self.producer.make_node(*inputs[:self.nhead])
+        args = list(inputs[self.nhead:])
+        args.insert(self.slot, head.outputs[0])
+        return head, self.then.make_node(*args)
+
+    def make_node(self, *inputs):
+        inputs = [as_variable(i) for i in inputs]
+        out = self._parts(inputs)[1].outputs[0]
+        return Apply(self, inputs, [TensorType(out.dtype, out.type.shape)])
+
+    def make_thunk(self, node, xp):
+        thunk = self.then.make_thunk(self._parts(node.inputs)[1], xp)
+        perform, nhead, slot = self.producer.perform, self.nhead, self.slot
+
+        def run(*values):
+            then = Epilogue(thunk, slot, values[nhead:])
+            result = perform(xp, *values[:nhead], then=then)
+            if then.applied:
+                return result
+            args = list(values[nhead:])  # the kernel could not (a result the extras broadcast beyond)
+            args.insert(slot, result)
+            return thunk(*args)
+
+        return run
+
+    def grad(self, node, grads):
+        raise NotImplementedError(f"{self} has no gradient: fuse_epilogues makes it when compiling, after "
+                                  "gradients are taken.")
+
+    def pp(self, node, args):
+        return f"{self.producer.name}_then({', '.join(args)})"

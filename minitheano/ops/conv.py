@@ -82,6 +82,8 @@ def _describe(x):
 class _ConvBase(Op):
     __props__ = ("border_mode", "subsample", "filter_flip")
     fresh_output = True
+    # perform(..., then=Epilogue) finishes the result chunk by chunk (ops.composite.Finished)
+    accepts_epilogue = False
 
     def __init__(self, border_mode="valid", subsample=(1, 1), filter_flip=True):
         self.border_mode = _check_border_mode(border_mode)
@@ -127,6 +129,7 @@ class Conv2d(_ConvBase):
 
     __props__ = _ConvBase.__props__ + ("imshp", "kshp")
     name = "conv2d"
+    accepts_epilogue = True
 
     def __init__(self, border_mode="valid", subsample=(1, 1), filter_flip=True, imshp=None, kshp=None):
         super().__init__(border_mode, subsample, filter_flip)
@@ -166,12 +169,12 @@ class Conv2d(_ConvBase):
             raise ValueError(f"conv2d: the image (shape {tuple(x.shape)}, padding {(pr, pc)}) is smaller "
                              f"than the filters (shape {tuple(w.shape)})")
 
-    def perform(self, xp, x, w):
+    def perform(self, xp, x, w, then=None):
         self._check_runtime(x, w)
         dtype = np.dtype(self._dtype(x, w))
         x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
         pad = padding(self.border_mode, w.shape[2], w.shape[3])
-        return kernels.correlate2d(xp, x, _flipped(w, self.filter_flip), pad, self.subsample)
+        return kernels.correlate2d(xp, x, _flipped(w, self.filter_flip), pad, self.subsample, then)
 
     @staticmethod
     def _dtype(*values):
@@ -192,6 +195,7 @@ class Conv2dGradInputs(_ConvBase):
     """
 
     name = "conv2d_grad_inputs"
+    accepts_epilogue = True
 
     def make_node(self, gy, w, like):
         gy, w, like = as_variable(gy), as_variable(w), as_variable(like)
@@ -199,11 +203,12 @@ class Conv2dGradInputs(_ConvBase):
         shape = (gy.type.shape[0], w.type.shape[1]) + like.type.shape[2:]
         return Apply(self, [gy, w, like], [TensorType(dtype, shape)])
 
-    def perform(self, xp, gy, w, like):
+    def perform(self, xp, gy, w, like, then=None):
         dtype = np.dtype(Conv2d._dtype(gy, w))
         gy, w = gy.astype(dtype, copy=False), w.astype(dtype, copy=False)
         pad = padding(self.border_mode, w.shape[2], w.shape[3])
-        return kernels.correlate2d_grad_input(xp, gy, _flipped(w, self.filter_flip), like.shape, pad, self.subsample)
+        return kernels.correlate2d_grad_input(xp, gy, _flipped(w, self.filter_flip), like.shape, pad,
+                                              self.subsample, then)
 
     def grad(self, node, grads):
         (g,), (gy, w, _) = grads, node.inputs

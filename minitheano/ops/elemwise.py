@@ -245,7 +245,9 @@ softplus = Softplus()
 class Relu(Elemwise):
     nin = 1
     def impl(self, xp, a): return xp.maximum(a, 0)
-    def grad(self, node, grads): return [relu_grad(node.inputs[0], grads[0])]
+    # The mask reads the output (y > 0 exactly where x > 0), so the input need not be kept: the
+    # bias add before a relu then has one reader and fuses into the convolution or dot before it.
+    def grad(self, node, grads): return [relu_grad(node.outputs[0], grads[0])]
 
 
 relu = Relu()
