@@ -231,3 +231,22 @@ def test_a_bias_gradient_is_summed_only_where_it_was_broadcast():
     gu = th.grad(((u + v) ** 2).sum(), u)
     one_row = np.float32([[1, 2]])
     np.testing.assert_allclose(th.function([u, v], gu)(one_row, xv), (2 * (one_row + xv)).sum(0, keepdims=True))
+
+
+@pytest.mark.parametrize("after_conv", [True, False])
+def test_the_relu_gradient_is_applied_by_the_pooling_gradient(after_conv):
+    # After a convolution the maps are channels-last and the pooling gradient applies relu's
+    # mask part by part; on channels-first maps (a relu of the input) the op applies it after.
+    rng = np.random.default_rng(4)
+    x, w, b, y = _conv_layer()
+    h = y if after_conv else T.relu(x * 2)
+    pooled = T.nnet.pool_2d(h, (2, 2), ignore_border=True)
+    loss = (pooled ** 2).sum()
+    wrt = [x, w, b] if after_conv else [x]
+    fast = th.function([x, w, b], th.grad(loss, wrt), on_unused_input="ignore")
+    slow = th.function([x, w, b], th.grad(loss, wrt), mode="FAST_COMPILE", on_unused_input="ignore")
+    assert any("max_pool_grad" in str(n.op) and "relu_grad" in str(n.op) for n in _finished(fast))
+    values = [rng.normal(size=(64, 3, 10, 10)).astype("float32"), rng.normal(size=(4, 3, 3, 3)).astype("float32"),
+              rng.normal(size=4).astype("float32")]
+    for a, e in zip(fast(*values), slow(*values)):
+        np.testing.assert_allclose(a, e, rtol=2e-4, atol=2e-4)

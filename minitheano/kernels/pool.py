@@ -147,12 +147,15 @@ def pool2d(xp, x, ws, stride, pad, ignore_border, mode):
     return _unview(out, x, nhwc)
 
 
-def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border):
-    """The gradient of max pooling w.r.t. ``x``: each window's ``gy`` goes to its first maximum."""
+def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border, then=None):
+    """The gradient of max pooling w.r.t. ``x``: each window's ``gy`` goes to its first maximum.
+    A channels-last gradient is finished part by part by the ``Epilogue`` ``then`` (when given)."""
     nhwc, a, geo = _setup(x, ws, stride, pad, ignore_border)
     yv, gv = _view(y, nhwc), _view(gy, nhwc)
     tiled = geo.stride == geo.ws  # every position in at most one window: plain writes
     out = xp.empty((a.shape[0],) + geo.extent + (a.shape[3],), dtype=gy.dtype)
+    uncropped = geo.pad == (0, 0) and geo.extent == geo.size
+    finish = then.channels_last(xp, x.shape) if then is not None and nhwc and uncropped else None
 
     def part(b, e):
         padded, o, g = geo.padded(xp, a[b:e], _lowest(a.dtype)), out[b:e], gv[b:e]
@@ -167,6 +170,8 @@ def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border):
                 xp.multiply(hit, g, out=o[index])
             else:
                 o[index] += hit * g
+        if finish is not None:
+            finish(o, b, e)
 
     _in_parts(xp, a, part)
     return _unview(geo.cropped(out), x, nhwc)

@@ -108,8 +108,10 @@ class MaxPoolGrad(_PoolBase):
         x, y, gy = as_variable(x), as_variable(y), as_variable(gy)
         return Apply(self, [x, y, gy], [TensorType(gy.dtype, x.type.shape)])
 
-    def perform(self, xp, x, y, gy):
-        return kernels.max_pool2d_grad(xp, x, y, gy, self.ws, self.stride, self.pad, self.ignore_border)
+    accepts_epilogue = True  # perform(..., then=Epilogue): see ops.composite.Finished
+
+    def perform(self, xp, x, y, gy, then=None):
+        return kernels.max_pool2d_grad(xp, x, y, gy, self.ws, self.stride, self.pad, self.ignore_border, then)
 
     def grad(self, node, grads):
         (g,), (x, y, _) = grads, node.inputs
