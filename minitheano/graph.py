@@ -222,6 +222,9 @@ class Op:
     # True when perform always returns newly allocated arrays (never a view of an input), so
     # the linker may let a later elementwise op overwrite them in place.
     fresh_output = False
+    # True when perform runs threads of its own on all cores (kernels.parallel): a function made
+    # mostly of such nodes keeps BLAS on one thread while it runs (compile.function).
+    threaded = False
 
     def _props(self):
         return tuple(getattr(self, p) for p in self.__props__)

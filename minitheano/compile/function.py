@@ -15,6 +15,7 @@ from .. import rewrites
 from ..backend import to_host, xp as array_module
 from ..config import config
 from ..graph import Variable, as_variable, toposort
+from ..kernels.parallel import own_cores
 from ..tensor import TensorOperators
 from .collect import check_graph_inputs, check_inputs, collect
 from .errors import compute_error
@@ -89,6 +90,8 @@ class Function:
                             updates=list(zip(self.update_targets, self.linked[self.n_outputs:])))
         self.rewrites_applied += ["update_in_place"] * len(self.program.updated_in_place)
         self._run, self._shared = self.program.function, self.program.shared  # looked up once, not per call
+        # Kernels that run their own threads (convolutions, pooling) get the cores to themselves.
+        self._own_cores = self._on_host and any(node.op.threaded for node in self.program.order)
         # Leaves are copied (a shared value must not leak to the caller), and so are repeats of
         # an earlier result (an output that is also an update's new value).
         self._copy_results = [v.owner is None or v in self.linked[:k] for k, v in enumerate(self.linked)]
@@ -101,7 +104,11 @@ class Function:
         values = [self._filter(var, value) for var, value in zip(self.inputs, args)]
         values += [shared_var.container for shared_var in self._shared]
         try:
-            results = self._run(*values)
+            if self._own_cores:
+                with own_cores():
+                    results = self._run(*values)
+            else:
+                results = self._run(*values)
         except Exception as exc:
             raise compute_error(self, values, exc) from exc
         results = [r.copy() if copy else r for r, copy in zip(results, self._copy_results)]

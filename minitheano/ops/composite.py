@@ -89,6 +89,10 @@ class Finished(Op):
     def name(self):
         return self.producer.name
 
+    @property
+    def threaded(self):
+        return getattr(self.producer, "threaded", False)
+
     def __str__(self):
         names = [f"i{k}" for k in range(self.then.nin - 1)]
         names.insert(self.slot, "_")

@@ -84,6 +84,7 @@ class _ConvBase(Op):
     fresh_output = True
     # perform(..., then=Epilogue) finishes the result chunk by chunk (ops.composite.Finished)
     accepts_epilogue = False
+    threaded = True  # the kernel runs its parts on all cores (kernels.parallel)
 
     def __init__(self, border_mode="valid", subsample=(1, 1), filter_flip=True):
         self.border_mode = _check_border_mode(border_mode)

@@ -32,6 +32,7 @@ def pool_output_shape(imgshape, ws=(2, 2), ignore_border=True, stride=None, pad=
 class _PoolBase(Op):
     __props__ = ("ws", "ignore_border", "stride", "pad", "mode")
     fresh_output = True
+    threaded = True  # the kernel runs its parts on all cores (kernels.parallel)
 
     def __init__(self, ws=(2, 2), ignore_border=True, stride=None, pad=(0, 0), mode="max"):
         self.ws = as_tuple(ws, 2, "pool_2d: ws")
