@@ -6,6 +6,7 @@ kernels (on channels-last views, as the net feeds them), PyTorch's
 (``torch.nn.functional`` and the ``aten`` backward ops autograd calls). Interleaved rounds, medians.
 ``python -m bench.kernels [--quick]``.
 """
+import contextlib
 import os
 import sys
 
@@ -83,7 +84,10 @@ def _add_torch_pool(impls, x, gy):
 
 
 def measure(rounds, number):
-    """{kernel: {implementation: median seconds per call}} over interleaved rounds."""
+    """{kernel: {implementation: median seconds per call}} over interleaved rounds; minitheano's
+    kernels with BLAS on one thread, as a compiled ConvNet step runs them (``own_cores``)."""
+    from minitheano.kernels.parallel import own_cores
+
     try:
         import torch
         torch.set_num_threads(threads())
@@ -96,10 +100,11 @@ def measure(rounds, number):
             fn()
         for _ in range(rounds):
             for impl, fn in impls.items():
-                start = now()
-                for _ in range(number):
-                    fn()
-                samples[impl].append((now() - start) / number)
+                with own_cores() if impl == "minitheano" else contextlib.nullcontext():
+                    start = now()
+                    for _ in range(number):
+                        fn()
+                    samples[impl].append((now() - start) / number)
         results[name] = {impl: float(np.median(s)) for impl, s in samples.items()}
     return results
 

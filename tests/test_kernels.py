@@ -248,3 +248,35 @@ def test_patch_matrices_are_made_in_a_bounded_reused_buffer(monkeypatch):
     monkeypatch.setattr(conv, "CHUNK_BYTES", 1)  # one image at a time
     np.testing.assert_allclose(conv.correlate2d(np, x, w, (1, 1), (1, 1)), y, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(y, reference_correlate(x, w, (1, 1), (1, 1)), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(parallel._BLAS is None, reason="no OpenBLAS whose thread count can be set")
+def test_a_convnet_function_keeps_blas_on_one_thread_while_it_runs():
+    import minitheano as th
+    import minitheano.tensor as T
+
+    get, put = parallel._BLAS
+    before = get()
+    put(2)
+    try:
+        seen = {}
+
+        def spy(x, w):
+            seen["blas"], seen["workers"] = get(), parallel.workers(np, 1 << 30)
+            return x
+
+        x, w = T.tensor4("x"), T.tensor4("w")
+        conv_f = th.function([x, w], T.relu(T.nnet.conv2d(x, w)))
+        dense_f = th.function([x], T.dot(x.flatten(2), x.flatten(2).T))
+        assert conv_f._own_cores and not dense_f._own_cores
+        with parallel.own_cores():
+            spy(None, None)
+        assert seen == {"blas": 1, "workers": 2} and get() == 2
+        with pytest.raises(ZeroDivisionError), parallel.own_cores():
+            1 / 0
+        assert get() == 2  # restored after an error too
+        xv = np.ones((2, 1, 4, 4), "float32")
+        conv_f(xv, np.ones((1, 1, 3, 3), "float32"))
+        assert get() == 2
+    finally:
+        put(before)
