@@ -250,3 +250,23 @@ def test_the_relu_gradient_is_applied_by_the_pooling_gradient(after_conv):
               rng.normal(size=4).astype("float32")]
     for a, e in zip(fast(*values), slow(*values)):
         np.testing.assert_allclose(a, e, rtol=2e-4, atol=2e-4)
+
+
+def test_per_channel_arithmetic_on_channels_last_maps_matches_the_unfused_values():
+    # Batch norm's arithmetic on a convolution's (channels-last) maps: per-channel means and
+    # scales, broadcast views (broadcast_like) and scalars, run as rows of the maps' memory.
+    rng = np.random.default_rng(6)
+    x, w, gamma = T.tensor4("x"), T.tensor4("w"), T.vector("gamma")
+    c = T.nnet.conv2d(x, w)
+    mean = c.mean(axis=(0, 2, 3), keepdims=True)
+    centred = c - mean
+    inv = 1 / T.sqrt((centred ** 2).mean(axis=(0, 2, 3), keepdims=True) + 1e-4)
+    y = T.relu(centred * inv * gamma.dimshuffle("x", 0, "x", "x") + 0.5)
+    loss = (y * c).sum()
+    outputs = [y] + th.grad(loss, [x, w, gamma])
+    fast = th.function([x, w, gamma], outputs)
+    slow = th.function([x, w, gamma], outputs, mode="FAST_COMPILE")
+    values = [rng.normal(size=(80, 3, 18, 18)).astype("float32"), rng.normal(size=(8, 3, 3, 3)).astype("float32"),
+              rng.uniform(0.5, 2, size=8).astype("float32")]
+    for a, e in zip(fast(*values), slow(*values)):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-3 * np.abs(e).max())

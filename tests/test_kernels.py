@@ -52,6 +52,7 @@ CASES = [  # x shape, w shape, pad, stride
     ((4, 16, 10, 10), (8, 16, 3, 3), (0, 0), (1, 1)),  # many channels: pixel-by-pixel patches
     ((2, 1, 30, 29), (4, 1, 3, 3), (1, 0), (1, 1)),    # one channel: patches by filter offset, stacked products
     ((2, 16, 17, 15), (3, 16, 2, 3), (0, 1), (1, 1)),  # stacked products with a remainder
+    ((3, 2, 9, 14), (4, 2, 3, 3), (1, 1), (1, 2)),     # 6 output columns: blocks of 2 and 3, column stride 2
 ]
 
 
@@ -67,9 +68,16 @@ def workers(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(params=[1, 2, 3], ids=lambda q: f"{q} columns per patch row")
+def columns(request, monkeypatch):
+    """Patch rows that make one output column, or up to 2 or 3 neighbouring ones (conv._blocked)."""
+    monkeypatch.setattr(conv, "COLUMN_BLOCK", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}*{c[1]} pad{c[2]} stride{c[3]}")
-def test_correlate2d_matches_the_definition(case, dtype, workers):
+def test_correlate2d_matches_the_definition(case, dtype, workers, columns):
     x_shape, w_shape, pad, stride = case
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
@@ -83,7 +91,7 @@ def test_correlate2d_matches_the_definition(case, dtype, workers):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}*{c[1]} pad{c[2]} stride{c[3]}")
-def test_gradients_are_the_adjoints_of_the_correlation(case, dtype, workers):
+def test_gradients_are_the_adjoints_of_the_correlation(case, dtype, workers, columns):
     """correlate2d is bilinear: <y(x, w), gy> = <x, grad_input(gy, w)> = <w, grad_weights(x, gy)>."""
     x_shape, w_shape, pad, stride = case
     rng = np.random.default_rng(1)
@@ -280,3 +288,21 @@ def test_a_convnet_function_keeps_blas_on_one_thread_while_it_runs():
         assert get() == 2
     finally:
         put(before)
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_channel_sums_and_means_of_channels_last_maps(keepdims):
+    import minitheano as th
+    import minitheano.tensor as T
+    from minitheano.kernels import elemwise
+
+    rng = np.random.default_rng(5)
+    x = layouts((rng.standard_normal((64, 16, 12, 12)) * 3 + 1).astype(np.float32))["nhwc"]
+    assert elemwise.sum_keeping_axis(np, x, (0, 2, 3)) is not None  # the matrix-product path
+    v = T.tensor4("v")
+    f = th.function([v], [v.sum(axis=(0, 2, 3), keepdims=keepdims), v.mean(axis=(0, 2, 3), keepdims=keepdims)])
+    total, mean = f(x)
+    expected = x.astype(np.float64).sum(axis=(0, 2, 3), keepdims=keepdims)
+    assert total.shape == expected.shape and total.dtype == np.float32 and mean.dtype == np.float32
+    np.testing.assert_allclose(total, expected, rtol=1e-5)
+    np.testing.assert_allclose(mean, expected / (64 * 12 * 12), rtol=1e-5)

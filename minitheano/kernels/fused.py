@@ -33,18 +33,59 @@ def composite_thunk(nodes, inputs, xp):
         size = math.prod(shape)
         if size < 2 * BLOCK or shape[0] < 2 or (out is not None and out.shape != shape):
             return chain(*args, out=out)
+        rows = _channels_last_rows(args, shape) if len(shape) == 4 else None
+        if rows is not None and (out is None or _is_channels_last(out)):
+            n, c, h, w = shape
+            if out is None:
+                out = np.empty((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)
+            _in_blocks(chain, rows, out.transpose(0, 2, 3, 1).reshape(n * h, w * c))
+            return out
         if out is None:
             out = np.empty(shape, dtype=dtype)
-        rows = max(1, BLOCK * shape[0] // size)
-        by_row = [a.ndim == len(shape) and a.shape[0] == shape[0] for a in args]
-        for b in range(0, shape[0], rows):
-            block = out[b:b + rows]
-            result = chain(*[a[b:b + rows] if cut else a for a, cut in zip(args, by_row)], out=block)
-            if result is not block:
-                block[...] = result
+        _in_blocks(chain, args, out)
         return out
 
     return thunk
+
+
+def _in_blocks(chain, args, out):
+    """``out[...] = chain(*args)``, BLOCK elements (whole rows) at a time."""
+    rows = max(1, BLOCK * out.shape[0] // out.size)
+    by_row = [a.ndim == out.ndim and a.shape[0] == out.shape[0] for a in args]
+    for b in range(0, out.shape[0], rows):
+        block = out[b:b + rows]
+        result = chain(*[a[b:b + rows] if cut else a for a, cut in zip(args, by_row)], out=block)
+        if result is not block:
+            block[...] = result
+
+
+def _is_channels_last(a):
+    return a.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def _channels_last_rows(args, shape):
+    """The operands of a (N, C, H, W) result as rows of its channels-last memory, (N * H, W * C):
+    the maps as views, a per-channel operand (a bias, batch norm's mean) as its values tiled
+    along one row, so that numpy loops over rows of W * C values rather than C at a time.
+    None unless every operand is a channels-last map of the result's shape, per channel, or one value."""
+    n, c, h, w = shape
+    rows, maps = [], 0
+    for a in args:
+        if a.shape == tuple(shape) and a.strides[0] == a.strides[2] == a.strides[3] == 0:
+            a = a[:1, :, :1, :1]  # a broadcast view of per-channel values (broadcast_like)
+        if a.shape == tuple(shape):
+            if not _is_channels_last(a):
+                return None
+            rows.append(a.transpose(0, 2, 3, 1).reshape(n * h, w * c))
+            maps += 1
+        elif a.size == 1:
+            rows.append(a.reshape(()))
+        else:
+            a4 = a.reshape((1,) * (4 - a.ndim) + tuple(a.shape))
+            if a4.shape != (1, c, 1, 1):
+                return None
+            rows.append(np.tile(a4.reshape(c), w))
+    return rows if maps else None
 
 
 def _chain_thunk(nodes, inputs, xp):

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..config import config
 from ..graph import Apply, Op, TensorType, as_variable
+from ..kernels import elemwise as kernels
 from .elemwise import abs_, broadcast_like, cast, eq, sqrt, square, switch
 from .shape import dimshuffle
 
@@ -48,6 +49,13 @@ class Reduce(Op):
         return Apply(self, [x], [TensorType(self.output_dtype(x.dtype), shape)])
 
     def perform(self, xp, x):
+        if self.fn in ("sum", "mean") and self.axis:
+            total = kernels.sum_keeping_axis(xp, x, self.axis)  # channel sums: one product
+            if total is not None:
+                if self.fn == "mean":
+                    total = total / (x.size // builtins.max(1, total.size))
+                shape = [1 if i in self.axis else n for i, n in enumerate(x.shape)]
+                return total.reshape([n for i, n in enumerate(shape) if self.keepdims or i not in self.axis])
         out = getattr(xp, self.fn)(x, axis=self.axis, keepdims=self.keepdims) if self.axis else x
         return xp.asarray(out, dtype=self.output_dtype(x.dtype))
 
