@@ -306,3 +306,23 @@ def test_channel_sums_and_means_of_channels_last_maps(keepdims):
     assert total.shape == expected.shape and total.dtype == np.float32 and mean.dtype == np.float32
     np.testing.assert_allclose(total, expected, rtol=1e-5)
     np.testing.assert_allclose(mean, expected / (64 * 12 * 12), rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 8, 6), (40, 16, 24, 24)])
+def test_max_pool_gradient_sends_ties_to_the_first_maximum(shape):
+    # Values drawn from {0, 1, 2} tie in most windows: on channels-last and channels-first memory
+    # (in parts, for the big batch) all of a window's gradient goes to its first maximum.
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, size=shape).astype(np.float32)
+    args = ((2, 2), (2, 2), (0, 0), True)
+    y = pool.pool2d(np, x, *args, "max")
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    by_rows = pool.max_pool2d_grad(np, layouts(x)["nhwc"], layouts(y)["nhwc"], layouts(gy)["nhwc"], *args)
+    by_offsets = pool.max_pool2d_grad(np, x, y, gy, *args)
+    np.testing.assert_array_equal(by_rows, by_offsets)
+    windows = x.reshape(shape[0], shape[1], shape[2] // 2, 2, shape[3] // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    first = windows.reshape(windows.shape[:4] + (4,)).argmax(axis=-1)  # argmax: the first maximum
+    expected = np.zeros(windows.shape[:4] + (4,), np.float32)
+    np.put_along_axis(expected, first[..., None], gy[..., None], axis=-1)
+    expected = expected.reshape(windows.shape).transpose(0, 1, 2, 4, 3, 5).reshape(shape)
+    np.testing.assert_array_equal(by_rows, expected)
