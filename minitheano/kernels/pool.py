@@ -152,6 +152,8 @@ def max_pool2d_grad(xp, x, y, gy, ws, stride, pad, ignore_border, then=None):
     A channels-last gradient is finished part by part by the ``Epilogue`` ``then`` (when given)."""
     nhwc, a, geo = _setup(x, ws, stride, pad, ignore_border)
     yv, gv = _view(y, nhwc), _view(gy, nhwc)
+    if nhwc:  # the gradient of a flattened layer comes channels-first: one small copy, fast loops after
+        yv, gv = xp.ascontiguousarray(yv), xp.ascontiguousarray(gv)
     tiled = geo.stride == geo.ws  # every position in at most one window: plain writes
     out = xp.empty((a.shape[0],) + geo.extent + (a.shape[3],), dtype=gy.dtype)
     uncropped = geo.pad == (0, 0) and geo.extent == geo.size
