@@ -37,7 +37,8 @@ class RandomOp(Op):
         elif self.dist == "normal":
             sample = rng.normal(params[0], params[1], size=shape)
         else:
-            sample = rng.random(shape, dtype=np.float32) < params[0]
+            sample = rng.random(shape, dtype=np.float32)
+            np.less(sample, params[0], out=sample, casting="unsafe")  # 0 or 1 in place, no bool copy
         next_state = host_state.copy()
         next_state[1] += 1
         return xp.asarray(next_state), xp.asarray(sample, dtype=self.dtype)
