@@ -4,7 +4,7 @@ import itertools
 import numpy as np
 import pytest
 
-from minitheano import shapes
+from minitheano import backend, shapes
 from minitheano.kernels import conv, parallel, pool
 from minitheano.ops import conv as conv_ops
 from minitheano.ops import pool as pool_ops
@@ -259,6 +259,7 @@ def test_patch_matrices_are_made_in_a_bounded_reused_buffer(monkeypatch):
 
 
 @pytest.mark.skipif(parallel._BLAS is None, reason="no OpenBLAS whose thread count can be set")
+@pytest.mark.skipif(backend.xp() is not np, reason="BLAS threads are the CPU backend's: the device has none")
 def test_a_convnet_function_keeps_blas_on_one_thread_while_it_runs():
     import minitheano as th
     import minitheano.tensor as T
