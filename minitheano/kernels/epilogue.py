@@ -2,12 +2,13 @@
 chain (a bias, a relu, a relu's gradient mask) applied to each chunk a kernel has just written.
 
 A kernel that accepts an ``Epilogue`` calls it on every (n, rows, cols, channels) chunk of its
-channels-last result, images b..e-1, right after writing the chunk. The chain's other inputs
-are either per channel (a bias: shape (1, C, 1, 1) or fewer axes), tiled once along a row so
-that numpy's loops run over whole rows rather than C values at a time, or shaped like the
-result (another channels-last map, sliced to the same images); anything else is broadcast as is.
+channels-last result, images b..e-1, right after writing the chunk. The chain runs on rows of
+the chunk's memory (``fused.channels_last_rows``: other maps sliced to the same images,
+per-channel values tiled along a row); other operands are broadcast as they are.
 """
 import numpy as np
+
+from .fused import channels_last_rows
 
 
 class Epilogue:
@@ -33,27 +34,18 @@ class Epilogue:
             return None
         self.applied = True
         n, c, h, w = shape
-        row = w * c
-        rows = []  # per extra: ("row", (W*C,) array), ("map", NHWC array) or ("any", NHWC view)
-        for a in self.extras:
-            a4 = a.reshape((1,) * (4 - a.ndim) + tuple(a.shape))
-            nhwc = a4.transpose(0, 2, 3, 1)
-            if a4.shape[0] == 1 and a4.shape[2:] == (1, 1):
-                rows.append(("row", xp.ascontiguousarray(xp.broadcast_to(nhwc.reshape(1, -1), (w, c)).reshape(row))))
-            elif tuple(a4.shape) == tuple(shape) and nhwc.flags.c_contiguous:
-                rows.append(("map", nhwc))
-            else:
-                rows.append(("any", nhwc))
-        flat = all(kind != "any" for kind, _ in rows)
         thunk, slot = self.thunk, self.slot
+        rows = channels_last_rows(xp, self.extras, shape)
+        if rows is None:  # broadcast as is, on (n, H, W, C) views
+            maps = [a.reshape((1,) * (4 - a.ndim) + tuple(a.shape)).transpose(0, 2, 3, 1) for a in self.extras]
 
         def apply(chunk, b, e):
-            if flat:
-                out = chunk.reshape(-1, row)
-                args = [v if kind == "row" else v[b:e].reshape(-1, row) for kind, v in rows]
+            if rows is not None:
+                out = chunk.reshape((e - b) * h, w * c)
+                args = [v[b * h:e * h] if v.ndim == 2 else v for v in rows]
             else:
                 out = chunk
-                args = [v[b:e] if v.shape[0] > 1 else v for _, v in rows]
+                args = [v[b:e] if v.shape[0] > 1 else v for v in maps]
             args.insert(slot, out)
             result = thunk(*args, out=out)
             if result is not out:

@@ -33,7 +33,7 @@ def composite_thunk(nodes, inputs, xp):
         size = math.prod(shape)
         if size < 2 * BLOCK or shape[0] < 2 or (out is not None and out.shape != shape):
             return chain(*args, out=out)
-        rows = _channels_last_rows(args, shape) if len(shape) == 4 else None
+        rows = channels_last_rows(np, args, shape) if len(shape) == 4 else None
         if rows is not None and (out is None or _is_channels_last(out)):
             n, c, h, w = shape
             if out is None:
@@ -63,13 +63,13 @@ def _is_channels_last(a):
     return a.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
-def _channels_last_rows(args, shape):
+def channels_last_rows(xp, args, shape):
     """The operands of a (N, C, H, W) result as rows of its channels-last memory, (N * H, W * C):
     the maps as views, a per-channel operand (a bias, batch norm's mean) as its values tiled
     along one row, so that numpy loops over rows of W * C values rather than C at a time.
     None unless every operand is a channels-last map of the result's shape, per channel, or one value."""
     n, c, h, w = shape
-    rows, maps = [], 0
+    rows = []
     for a in args:
         if a.shape == tuple(shape) and a.strides[0] == a.strides[2] == a.strides[3] == 0:
             a = a[:1, :, :1, :1]  # a broadcast view of per-channel values (broadcast_like)
@@ -77,15 +77,14 @@ def _channels_last_rows(args, shape):
             if not _is_channels_last(a):
                 return None
             rows.append(a.transpose(0, 2, 3, 1).reshape(n * h, w * c))
-            maps += 1
         elif a.size == 1:
             rows.append(a.reshape(()))
         else:
             a4 = a.reshape((1,) * (4 - a.ndim) + tuple(a.shape))
             if a4.shape != (1, c, 1, 1):
                 return None
-            rows.append(np.tile(a4.reshape(c), w))
-    return rows if maps else None
+            rows.append(xp.ascontiguousarray(xp.broadcast_to(a4.reshape(1, c), (w, c))).reshape(w * c))
+    return rows
 
 
 def _chain_thunk(nodes, inputs, xp):

@@ -53,9 +53,9 @@ class Reduce(Op):
             total = kernels.sum_keeping_axis(xp, x, self.axis)  # channel sums: one product
             if total is not None:
                 if self.fn == "mean":
-                    total = total / (x.size // builtins.max(1, total.size))
-                shape = [1 if i in self.axis else n for i, n in enumerate(x.shape)]
-                return total.reshape([n for i, n in enumerate(shape) if self.keepdims or i not in self.axis])
+                    total = total / (x.size // total.size)
+                return total.reshape([1 if i in self.axis else n for i, n in enumerate(x.shape)]) \
+                    if self.keepdims else total
         out = getattr(xp, self.fn)(x, axis=self.axis, keepdims=self.keepdims) if self.axis else x
         return xp.asarray(out, dtype=self.output_dtype(x.dtype))
 
