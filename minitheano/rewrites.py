@@ -4,7 +4,8 @@ A local rewrite declares the ops it tracks (``@local_rewrite(E.Log, group="stabi
 looks at one node with such an op, and returns replacement outputs or None. Groups:
   canonicalize  simpler equivalent forms (x*y/x -> y, x - x -> 0, x*1 -> x, x.T.T -> x)
   stabilize     numerically safer forms (log(1+exp(x)) -> softplus(x), log(softmax) -> log_softmax)
-  specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts)
+  specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts),
+                cheaper ops for the same values (x ** 2 -> square(x))
 Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``
 (``compile.fuse`` fuses elementwise chains when linking).
 ``rewrite_graph`` runs them all; ``function`` calls it unless the mode is FAST_COMPILE.
@@ -213,6 +214,24 @@ def sum_of_broadcast_scalar(node):
         value, like = node.inputs[0].owner.inputs
         if value.ndim == 0 and node.op.axis == tuple(range(like.ndim)):
             return [cast(value * R.ReducedSize(node.op.axis)(like), node.outputs[0].dtype)]
+    return None
+
+
+@local_rewrite(E.Pow, group="specialize")
+def pow_specialize(node):
+    """x ** 2 -> square(x), x ** 0.5 -> sqrt(x), x ** 1 -> x for a constant exponent that
+    broadcasts into x (numpy's power is 3x slower than square: RMSprop's g ** 2)."""
+    x, y = node.inputs
+    if not isinstance(y, Constant) or y.data.size != 1 or not _broadcasts_into(y, x) \
+            or node.outputs[0].dtype != x.dtype:
+        return None
+    exponent = y.data.item()
+    if exponent == 2:
+        return [E.square(x)]
+    if exponent == 0.5 and np.dtype(x.dtype).kind == "f":
+        return [E.sqrt(x)]
+    if exponent == 1:
+        return [x]
     return None
 
 

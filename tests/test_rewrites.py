@@ -215,6 +215,25 @@ def test_sum_of_broadcast_scalar():
     assert "BroadcastLike" not in ops(f) and "Sum" not in ops(f) and "sum_of_broadcast_scalar" in f.rewrites_applied
 
 
+def test_pow_specialize():
+    x, v = T.matrix("x"), T.vector("v")
+    values = np.array([[0.5, -2.0, 3.0]], "float32"), f32(1, 4, 9)
+    f, got = both_modes([x, v], [x ** 2, v ** 0.5, x ** 1, x ** 3], *values)
+    assert np.array_equal(got[0], values[0] ** 2) and np.array_equal(got[1], [1, 2, 3])
+    assert got[2] is not values[0] and np.array_equal(got[2], values[0])
+    assert ops(f)["Square"] == 1 and ops(f)["Sqrt"] == 1 and ops(f)["Pow"] == 1  # x ** 3 stays
+    assert f.rewrites_applied.count("pow_specialize") == 3
+
+
+def test_pow_specialize_keeps_gradients_and_leaves_variable_exponents():
+    x, e = T.vector("x"), T.scalar("e")
+    value = f32(0.5, 2.0, 3.0)
+    g = th.function([x], th.grad((x ** 2).sum() + (x ** 0.5).sum(), x))(value)
+    np.testing.assert_allclose(g, 2 * value + 0.5 / np.sqrt(value), rtol=1e-6)
+    f, got = both_modes([x, e], x ** e, value, 2.0)
+    assert ops(f)["Pow"] == 1 and np.allclose(got, value ** 2)
+
+
 def test_shape_of_shape_preserving():
     x = T.matrix("x")
     f, got = both_modes([x], [T.exp(x).shape, T.softmax(x).shape[0]], np.ones((2, 5), "float32"))

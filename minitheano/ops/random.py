@@ -37,8 +37,7 @@ class RandomOp(Op):
         elif self.dist == "normal":
             sample = rng.normal(params[0], params[1], size=shape)
         else:
-            sample = rng.random(shape, dtype=np.float32)
-            np.less(sample, params[0], out=sample, casting="unsafe")  # 0 or 1 in place, no bool copy
+            sample = _bernoulli(rng, shape, params[0])
         next_state = host_state.copy()
         next_state[1] += 1
         return xp.asarray(next_state), xp.asarray(sample, dtype=self.dtype)
@@ -49,3 +48,14 @@ class RandomOp(Op):
     def pp(self, node, args):
         return f"{self.dist}({', '.join(args[1:])})"
 
+
+def _bernoulli(rng, shape, p):
+    """float32 0/1 draws, 1 with probability ``p``: one raw 32-bit word per draw compared with
+    p * 2**32 (exact to 2**-32, where a float32 uniform has 2**-24), twice as fast as comparing
+    float32 uniforms: the generator's 64-bit words are used whole, two draws each."""
+    size = int(np.prod(shape))
+    words = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(shape)
+    threshold = round(min(max(p, 0.0), 1.0) * 2.0**32)
+    if threshold >= 2**32:
+        return np.ones(shape, dtype=np.float32)
+    return np.less(words, np.uint32(threshold), out=np.empty(shape, dtype=np.float32), casting="unsafe")
