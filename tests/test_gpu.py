@@ -79,3 +79,20 @@ def test_layers_training_step_matches_cpu(on_gpu, kind):
     np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
     for g, c in zip(gpu_params, cpu_params):
         np.testing.assert_allclose(g, c, rtol=1e-3, atol=1e-5)
+
+
+def test_composites_run_as_generated_elementwise_kernels(on_gpu, monkeypatch):
+    """Each fused chain is one cupy.ElementwiseKernel (kernels.cuda), in place for an update too."""
+    from minitheano.kernels import fused
+
+    made = []
+    real = fused.elementwise_kernel
+    monkeypatch.setattr(fused, "elementwise_kernel", lambda *a: made.append(real(*a)) or made[-1])
+    x, m = T.matrix("x"), T.matrix("m")
+    v = th.shared(np.ones((4, 3), "float32"), name="v")
+    f = th.function([x, m], T.relu(x * 2 - 1) * m / 0.6, updates=[(v, 0.9 * v - 0.1 * T.tanh(x))])
+    assert made and all(k is not None for k in made)
+    rng = np.random.default_rng(0)
+    xv, mv = rng.normal(size=(4, 3)).astype("float32"), (rng.random((4, 3)) < 0.6).astype("float32")
+    np.testing.assert_allclose(f(xv, mv), np.maximum(xv * 2 - 1, 0) * mv / 0.6, rtol=1e-6)
+    np.testing.assert_allclose(v.get_value(), 0.9 - 0.1 * np.tanh(xv), rtol=1e-6)

@@ -4,12 +4,14 @@ that no later step needs (numpy's ``out=``) instead of allocating one array per 
 numexpr was measured for this and left out: on this 2-core machine it ran the RMSprop update
 arithmetic (784x500 float32) 2.5-3x slower than numpy with ``out=`` buffers, one or two threads.
 Blocks of rows give the cache-sized temporaries it offered.
-On cupy the same plan runs the array module's ufuncs (a generated ElementwiseKernel is left to do).
+On cupy a chain becomes one generated ElementwiseKernel (``kernels.cuda``); where an op has no
+C++ form there, or on the strict backend (no kernels), the same plan runs the module's ufuncs.
 """
 import math
 
 import numpy as np
 
+from .cuda import elementwise_kernel
 from .elemwise import _gives_declared_dtype, elemwise_thunk
 
 # A big result is computed in blocks of rows of about this many elements, so that a block's
@@ -22,7 +24,11 @@ BLOCK = 1 << 16
 def composite_thunk(nodes, inputs, xp):
     """``thunk(*args, out=None)`` computing the chain ``nodes`` from ``inputs``' values, the last
     step into ``out`` when given and of the result's shape (a new array otherwise); on numpy a
-    big result block by block."""
+    big result block by block; on cupy one generated kernel."""
+    if hasattr(xp, "ElementwiseKernel"):
+        kernel = elementwise_kernel(nodes, inputs, xp)
+        if kernel is not None:
+            return kernel
     chain = _chain_thunk(nodes, inputs, xp)
     if xp is not np:
         return chain
