@@ -5,16 +5,17 @@ looks at one node with such an op, and returns replacement outputs or None. Grou
   canonicalize  simpler equivalent forms (x*y/x -> y, x - x -> 0, x*1 -> x, x.T.T -> x)
   stabilize     numerically safer forms (log(1+exp(x)) -> softplus(x), log(softmax) -> log_softmax)
   specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts),
-                cheaper ops for the same values (x ** 2 -> square(x))
+                cheaper ops for the same values (x ** 2 -> square(x)), one length of a
+                shape read from where it comes from (x.shape[0] of relu(x @ W + b) -> x.shape[0])
 Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``
 (``compile.fuse`` fuses elementwise chains when linking).
 ``rewrite_graph`` runs them all; ``function`` calls it unless the mode is FAST_COMPILE.
 """
 import numpy as np
 
-from .graph import Constant, Op, Variable, toposort
+from .graph import Constant, Op, Variable, constant, toposort
 from .ops import elemwise as E
-from .ops import nnet, reduce as R, shape as S, subtensor as ST
+from .ops import linalg as L, nnet, reduce as R, shape as S, subtensor as ST
 from .tensor import cast, softplus, zeros_like
 
 GROUPS = {"canonicalize": [], "stabilize": [], "specialize": []}
@@ -226,13 +227,9 @@ def pow_specialize(node):
             or node.outputs[0].dtype != x.dtype:
         return None
     exponent = y.data.item()
-    if exponent == 2:
-        return [E.square(x)]
-    if exponent == 0.5 and np.dtype(x.dtype).kind == "f":
-        return [E.sqrt(x)]
-    if exponent == 1:
-        return [x]
-    return None
+    if exponent == 2 or exponent == 0.5 and np.dtype(x.dtype).kind == "f":
+        return [E.square(x) if exponent == 2 else E.sqrt(x)]
+    return [x] if exponent == 1 else None
 
 
 @local_rewrite(S.Shape, group="specialize")
@@ -244,6 +241,42 @@ def shape_of_shape_preserving(node):
     if op is None or (isinstance(op, E.Elemwise) and len(arg.owner.inputs) != 1):
         return None
     return [S.Shape()(arg.owner.inputs[0])]
+
+
+@local_rewrite(ST.Subtensor, group="specialize")
+def shape_length_from_source(node):
+    """v.shape[i] -> u.shape[j] for the one input u of v's op that sets that length, or a constant
+    where the static shape knows it: dropout's mask takes the batch size from the images, not from
+    the activations, so its Shape node does not keep the activations' chain from fusing."""
+    shape = node.inputs[0]
+    if node.op.spec != ("int",) or not _op(shape, S.Shape) or not isinstance(node.inputs[1], Constant):
+        return None
+    v, dtype = shape.owner.inputs[0], node.outputs[0].dtype
+    i = int(node.inputs[1].data) % v.ndim
+    if v.type.shape[i] is not None:
+        return [constant(v.type.shape[i], dtype=dtype)]
+    source = _length_source(v, i)
+    return None if source is None else [ST.Subtensor(("int",))(S.Shape()(source[0]), constant(source[1], dtype=dtype))]
+
+
+def _length_source(v, i):
+    """(u, j): the input u of v's op whose length j is v's length i, or None where it is not one input's."""
+    if v.owner is None:
+        return None
+    op, inputs = v.owner.op, v.owner.inputs
+    if isinstance(op, E.Elemwise):  # an input whose length there is a static 1 only broadcasts
+        setting = [(u, j) for u in inputs for j in [i - v.ndim + u.ndim] if j >= 0 and u.type.shape[j] != 1]
+        return setting[0] if len(setting) == 1 else None
+    if isinstance(op, (nnet.Softmax, nnet.LogSoftmax)):
+        return inputs[0], i
+    if isinstance(op, L.Dot):
+        x, y = inputs
+        return (x, 0) if x.ndim == 2 and i == 0 else (y, 1) if y.ndim == 2 else None
+    if isinstance(op, S.Flatten) and i < op.outdim - 1:
+        return inputs[0], i
+    if isinstance(op, S.DimShuffle) and op.pattern[i] != "x":
+        return inputs[0], op.pattern[i]
+    return None
 
 
 # Global rewrites --------------------------------------------------------------------------
@@ -266,13 +299,13 @@ def merge(outputs, log=None):
         for inp in node.inputs:
             if isinstance(inp, Constant) and inp not in memo:
                 memo[inp] = constants.setdefault(inp.signature(), inp)
-        node = _rebuild(node, memo)
+        original, node = node, _rebuild(node, memo)
         if node.op.random:
             continue
         key = (node.op, tuple(id(i) for i in node.inputs))
         twin = seen.setdefault(key, node)
-        if twin is not node:
-            for old, kept in zip(node.outputs, twin.outputs):
+        if twin is not node:  # the readers of the original (not of its rebuilt copy) read the twin
+            for old, kept in zip(original.outputs, twin.outputs):
                 memo[old] = kept
             if log is not None:
                 log.append("merge")

@@ -241,6 +241,25 @@ def test_shape_of_shape_preserving():
     assert "Exp" not in ops(f) and "Softmax" not in ops(f)
 
 
+def test_shape_length_from_source():
+    x, W, b = T.tensor4("x"), T.matrix("W"), T.vector("b")
+    h = T.relu(T.dot(x.flatten(2), W) + b) / 0.6
+    values = np.ones((3, 1, 2, 2), "float32"), np.ones((4, 5), "float32"), np.ones(5, "float32")
+    f, got = both_modes([x, W, b], [h.shape[0], h.T.shape[1], T.dot(x.flatten(2), W).shape[1]], *values)
+    assert [int(g) for g in got] == [3, 3, 5]
+    assert not {"Dot", "Relu", "TrueDiv", "Add"} & set(ops(f)) and "shape_length_from_source" in f.rewrites_applied
+    assert {v for n in toposort(f.graph) if type(n.op).__name__ == "Shape" for v in n.inputs} == {x, W}
+
+
+def test_shape_length_from_source_leaves_lengths_that_may_broadcast():
+    """x + y: either may be 1 long where the other is not, so neither sets the sum's length alone;
+    a static length becomes a constant."""
+    x, y = T.matrix("x"), T.matrix("y")
+    f, got = both_modes([x, y], [(x + y).shape[0], x.dimshuffle("x", 0, 1).shape[0]],
+                        np.ones((1, 3), "float32"), np.ones((4, 3), "float32"))
+    assert [int(g) for g in got] == [4, 1] and ops(f)["Add"] == 1
+
+
 # Global rewrites ------------------------------------------------------------------------
 
 def test_merge_counts_common_subexpressions_once():
@@ -252,6 +271,14 @@ def test_merge_counts_common_subexpressions_once():
     assert "merge" in f.rewrites_applied
     plain = th.function([x, y], [a + b, a * 2], mode="FAST_COMPILE")
     assert ops(plain)["Exp"] == 2 and plain.n_nodes == 6
+
+
+def test_merge_reaches_twins_whose_inputs_were_twins():
+    """exp(x + 1) built twice: the second exp is rebuilt on the first sum, then merged with the
+    first exp, and its readers read that one (they read a stale copy before)."""
+    x = T.matrix("x")
+    outs = rewrites.merge([T.exp(x + 1) * 2, T.exp(x + 1) * 3])
+    assert Counter(type(n.op).__name__ for n in toposort(outs)) == Counter({"Add": 1, "Exp": 1, "Mul": 2})
 
 
 def test_merge_unifies_equal_constants():

@@ -21,36 +21,48 @@ def elemwise_thunk(op, node, xp):
     return thunk
 
 
+def into_thunk(op, node, xp):
+    """``f(*args, out=array)`` writing the node's result into ``out``, or None where the op cannot:
+    its ufunc when that gives the declared dtype, else the op's own ``impl_into`` (relu's
+    ``maximum(x, 0, out=out)``). It raises TypeError or ValueError when the result does not fit."""
+    if op.ufunc:
+        return getattr(xp, op.ufunc) if _gives_declared_dtype(op, node) else None
+    impl_into = getattr(op, "impl_into", None)
+    return None if impl_into is None else functools.partial(impl_into, xp)
+
+
 def inplace_thunk(op, node, xp, i):
     """A thunk writing the result into input ``i`` when shapes allow, or None if the op can't."""
-    if not op.ufunc or node.inputs[i].dtype != node.outputs[0].dtype or not _gives_declared_dtype(op, node):
+    into = into_thunk(op, node, xp) if node.inputs[i].dtype == node.outputs[0].dtype else None
+    if into is None:
         return None
-    ufunc = getattr(xp, op.ufunc)
+    compute = elemwise_thunk(op, node, xp)
 
     def thunk(*args):
         try:
-            return ufunc(*args, out=args[i])
+            return into(*args, out=args[i])
         except (TypeError, ValueError):  # a scalar, or the result is larger than that input
-            return ufunc(*args)
+            return compute(*args)
 
     return thunk
 
 
 def out_thunk(op, node, xp):
     """A thunk ``t(*args, out=storage)`` computing into ``storage`` when the result has its shape
-    (it falls back to a new array when it hasn't), or None if the op has no ufunc of that dtype."""
-    if not op.ufunc or not _gives_declared_dtype(op, node):
+    (it falls back to a new array when it hasn't), or None if the op cannot write into an array."""
+    into = into_thunk(op, node, xp)
+    if into is None:
         return None
-    ufunc = getattr(xp, op.ufunc)
+    compute = elemwise_thunk(op, node, xp)
 
     def thunk(*args, out):
         # An argument of out's shape makes the result at least that large; numpy refuses larger.
         if any(a.shape == out.shape for a in args):
             try:
-                return ufunc(*args, out=out)
+                return into(*args, out=out)
             except (TypeError, ValueError):
                 pass
-        return ufunc(*args)
+        return compute(*args)
 
     return thunk
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .cuda import elementwise_kernel
-from .elemwise import _gives_declared_dtype, elemwise_thunk
+from .elemwise import elemwise_thunk, into_thunk
 
 # A big result is computed in blocks of rows of about this many elements, so that a block's
 # temporaries stay in the core's cache from one step of the chain to the next (1.2x faster for
@@ -104,32 +104,32 @@ def _chain_thunk(nodes, inputs, xp):
     for node in nodes:
         out = node.outputs[0]
         refs = [index[v] for v in node.inputs]
-        ufunc = getattr(xp, node.op.ufunc) if node.op.ufunc and _gives_declared_dtype(node.op, node) else None
+        into = into_thunk(node.op, node, xp)
         reuse = None
-        if ufunc is not None:
+        if into is not None:
             reuse = next((r for r, v in zip(refs, node.inputs)
                           if r >= len(inputs) and uses[v] == 1 and v.dtype == out.dtype), None)
         index[out] = len(index)
-        plan.append((elemwise_thunk(node.op, node, xp), ufunc, refs, reuse))
-    *steps, (last_fn, last_ufunc, last_refs, last_reuse) = plan
+        plan.append((elemwise_thunk(node.op, node, xp), into, refs, reuse))
+    *steps, (last_fn, last_into, last_refs, last_reuse) = plan
 
     def thunk(*args, out=None):
         values = list(args)
-        for fn, ufunc, refs, reuse in steps:
-            values.append(_step(fn, ufunc, [values[r] for r in refs], values[reuse] if reuse is not None else None))
+        for fn, into, refs, reuse in steps:
+            values.append(_step(fn, into, [values[r] for r in refs], values[reuse] if reuse is not None else None))
         operands = [values[r] for r in last_refs]
-        if out is not None and last_ufunc is not None and any(a.shape == out.shape for a in operands):
-            return _step(last_fn, last_ufunc, operands, out)
-        return _step(last_fn, last_ufunc, operands, values[last_reuse] if last_reuse is not None else None)
+        if out is not None and last_into is not None and any(a.shape == out.shape for a in operands):
+            return _step(last_fn, last_into, operands, out)
+        return _step(last_fn, last_into, operands, values[last_reuse] if last_reuse is not None else None)
 
     return thunk
 
 
-def _step(fn, ufunc, operands, into):
-    """One step, written into the array ``into`` when it is given and the result fits."""
-    if into is not None:
+def _step(fn, into, operands, target):
+    """One step, written into the array ``target`` when it is given and the result fits."""
+    if target is not None:
         try:
-            return ufunc(*operands, out=into)
-        except (TypeError, ValueError):  # the result is larger than ``into`` (it broadcast)
+            return into(*operands, out=target)
+        except (TypeError, ValueError):  # the result is larger than ``target`` (it broadcast)
             pass
     return fn(*operands)

@@ -82,6 +82,8 @@ class Elemwise(Op):
         return self.impl(xp, *args)
 
     ufunc = None  # name of the array-module function computing this op, if there is one
+    # An op without one may define impl_into(xp, *args, out) writing its result into ``out``:
+    # composites then reuse their temporaries through it, and updates are computed in place.
 
     def make_thunk(self, node, xp):
         if node.outputs[0].ndim == 4:  # image maps: in blocks of channels-last rows (kernels.fused)

@@ -245,6 +245,7 @@ softplus = Softplus()
 class Relu(Elemwise):
     nin = 1
     def impl(self, xp, a): return xp.maximum(a, 0)
+    def impl_into(self, xp, a, out): return xp.maximum(a, 0, out=out)
     # The mask reads the output (y > 0 exactly where x > 0), so the input need not be kept: the
     # bias add before a relu then has one reader and fuses into the convolution or dot before it.
     def grad(self, node, grads): return [relu_grad(node.outputs[0], grads[0])]
@@ -259,6 +260,7 @@ class ReluGrad(Elemwise):
     # g * (x > 0): one multiply by a mask, in g's dtype (where(x > 0, g, 0) upcast to float64 and
     # was 30x slower); it differs only where x <= 0 and g is not finite (nan instead of 0).
     def impl(self, xp, x, g): return g * (x > 0)
+    def impl_into(self, xp, x, g, out): return xp.multiply(g, x > 0, out=out)
     def grad(self, node, grads): return [None, relu_grad(node.inputs[0], grads[0])]
     def pp(self, node, args): return f"relu_grad({args[0]}, {args[1]})"
 
