@@ -260,6 +260,29 @@ def test_shape_length_from_source_leaves_lengths_that_may_broadcast():
     assert [int(g) for g in got] == [4, 1] and ops(f)["Add"] == 1
 
 
+@pytest.mark.parametrize("stride, pad", [((2, 2), (0, 0)), ((1, 1), (0, 0)), ((2, 2), (1, 1))])
+def test_relu_grad_before_max_pool_grad(stride, pad):
+    """Tiled, overlapping and padded windows, over relu outputs full of tied zeros: the same
+    gradient with the mask taken on the pooled maps."""
+    x, w = T.tensor4("x"), T.tensor4("w")
+    pooled = T.nnet.pool_2d(T.relu(x), ws=(2, 2), stride=stride, pad=pad)
+    rng = np.random.default_rng(0)
+    xv = np.round(rng.normal(size=(2, 3, 6, 6)), 1).astype("float32")  # ties among the positive values too
+    wv = rng.normal(size=th.function([x], pooled)(xv).shape).astype("float32")
+    f, got = both_modes([x, w], th.grad((pooled * w).sum(), x), xv, wv)
+    assert "relu_grad_before_max_pool_grad" in f.rewrites_applied
+    mpg = [n for n in toposort(f.graph) if type(n.op).__name__ == "MaxPoolGrad"]
+    assert len(mpg) == 1 and type(mpg[0].inputs[2].owner.op).__name__ == "ReluGrad"
+
+
+def test_relu_grad_of_a_sum_of_gradients_stays_after_max_pool_grad():
+    x = T.tensor4("x")
+    h = T.relu(x)
+    g = th.grad(T.nnet.pool_2d(h, ws=(2, 2)).sum() + (h * 2).sum(), x)
+    f, _ = both_modes([x], g, np.random.default_rng(0).normal(size=(1, 2, 4, 4)).astype("float32"))
+    assert "relu_grad_before_max_pool_grad" not in f.rewrites_applied
+
+
 # Global rewrites ------------------------------------------------------------------------
 
 def test_merge_counts_common_subexpressions_once():

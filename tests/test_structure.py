@@ -9,7 +9,7 @@ import minitheano as th
 import minitheano.tensor as T
 
 PACKAGE = Path(__file__).resolve().parent.parent / "minitheano"
-CORE = ("graph.py", "tensor.py", "gradient.py", "rewrites.py", "shapes.py", "ops", "compile", "kernels")
+CORE = ("graph.py", "tensor.py", "gradient.py", "rewrites", "shapes.py", "ops", "compile", "kernels")
 MAX_LINES = 400
 
 
