@@ -327,3 +327,21 @@ def test_max_pool_gradient_sends_ties_to_the_first_maximum(shape):
     np.put_along_axis(expected, first[..., None], gy[..., None], axis=-1)
     expected = expected.reshape(windows.shape).transpose(0, 1, 2, 4, 3, 5).reshape(shape)
     np.testing.assert_array_equal(by_rows, expected)
+
+
+def test_relu_kernel_is_numpys_maximum_with_zero():
+    """kernels.elemwise.relu compares floats with a row of zeros (numpy's vector loop): the same
+    values as maximum(a, 0), NaN, infinities and integer arrays included, into ``out`` when given."""
+    from minitheano.kernels.elemwise import relu
+
+    rng = np.random.default_rng(0)
+    special = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, -1.5, 2.5] * 8, "float32")
+    cases = [special.reshape(2, 28), rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=100),
+             rng.integers(-5, 5, size=(5, 20)).astype("int32")]
+    for a in cases:
+        got = relu(np, a)
+        assert got.dtype == a.dtype
+        np.testing.assert_array_equal(got, np.maximum(a, 0))
+        out = np.empty_like(a)
+        assert relu(np, a, out) is out
+        np.testing.assert_array_equal(out, np.maximum(a, 0))

@@ -1,6 +1,7 @@
 """Fast thunks for elementwise ops: the bare array-module ufunc when it already gives the
-declared dtype, and a variant that writes its result into an input's memory; and the sums
-over all axes but one (a bias's gradient, batch norm's channel means) as one matrix product."""
+declared dtype, and a variant that writes its result into an input's memory; relu at numpy's
+vector speed; and the sums over all axes but one (a bias's gradient, batch norm's channel
+means) as one matrix product."""
 import functools
 
 import numpy as np
@@ -65,6 +66,21 @@ def out_thunk(op, node, xp):
         return compute(*args)
 
     return thunk
+
+
+def relu(xp, a, out=None):
+    """max(a, 0). On numpy, floats are compared with a row of zeros: numpy 2.4's maximum against
+    a scalar misses its vector loop (921,600 float32: 0.48 ms against 0.12 ms)."""
+    if xp is np and a.ndim and a.dtype.kind == "f" and a.shape[-1] >= 16:
+        return np.maximum(a, _zeros(a.shape[-1], a.dtype), out=out)
+    return xp.maximum(a, 0, out=out)
+
+
+@functools.lru_cache(maxsize=64)
+def _zeros(n, dtype):
+    zeros = np.zeros(n, dtype=dtype)
+    zeros.flags.writeable = False
+    return zeros
 
 
 def _gives_declared_dtype(op, node):

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..config import config
 from ..graph import as_variable
+from ..kernels import elemwise as kernels
 from .broadcast import (  # noqa: F401 (re-exported: the elementwise vocabulary in one place)
     BroadcastLike, Elemwise, ShapeError, SumToShape, UnaryFloat, broadcast_like, broadcast_shape, ones_like, sum_to,
     sum_to_shape, upcast, zeros_like)
@@ -244,8 +245,8 @@ softplus = Softplus()
 
 class Relu(Elemwise):
     nin = 1
-    def impl(self, xp, a): return xp.maximum(a, 0)
-    def impl_into(self, xp, a, out): return xp.maximum(a, 0, out=out)
+    def impl(self, xp, a): return kernels.relu(xp, a)
+    def impl_into(self, xp, a, out): return kernels.relu(xp, a, out)
     # The mask reads the output (y > 0 exactly where x > 0), so the input need not be kept: the
     # bias add before a relu then has one reader and fuses into the convolution or dot before it.
     def grad(self, node, grads): return [relu_grad(node.outputs[0], grads[0])]
