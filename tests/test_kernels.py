@@ -6,6 +6,7 @@ import pytest
 
 from minitheano import backend, shapes
 from minitheano.kernels import conv, parallel, pool
+from minitheano.kernels.elemwise import relu
 from minitheano.ops import conv as conv_ops
 from minitheano.ops import pool as pool_ops
 
@@ -332,8 +333,6 @@ def test_max_pool_gradient_sends_ties_to_the_first_maximum(shape):
 def test_relu_kernel_is_numpys_maximum_with_zero():
     """kernels.elemwise.relu compares floats with a row of zeros (numpy's vector loop): the same
     values as maximum(a, 0), NaN, infinities and integer arrays included, into ``out`` when given."""
-    from minitheano.kernels.elemwise import relu
-
     rng = np.random.default_rng(0)
     special = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, -1.5, 2.5] * 8, "float32")
     cases = [special.reshape(2, 28), rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=100),
