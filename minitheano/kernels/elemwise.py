@@ -24,8 +24,8 @@ def elemwise_thunk(op, node, xp):
 
 def into_thunk(op, node, xp):
     """``f(*args, out=array)`` writing the node's result into ``out``, or None where the op cannot:
-    its ufunc when that gives the declared dtype, else the op's own ``impl_into`` (relu's
-    ``maximum(x, 0, out=out)``). It raises TypeError or ValueError when the result does not fit."""
+    its ufunc when that gives the declared dtype, else the op's own ``impl_into`` (relu, relu's
+    gradient). It raises TypeError or ValueError when the result does not fit."""
     if op.ufunc:
         return getattr(xp, op.ufunc) if _gives_declared_dtype(op, node) else None
     impl_into = getattr(op, "impl_into", None)
