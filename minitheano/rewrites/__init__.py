@@ -5,11 +5,14 @@ looks at one node with such an op, and returns replacement outputs or None. Grou
   canonicalize  simpler equivalent forms (x*y/x -> y, x - x -> 0, x*1 -> x, x.T.T -> x)
   stabilize     numerically safer forms (log(1+exp(x)) -> softplus(x), log(softmax) -> log_softmax)
   specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts),
-                cheaper ops for the same values (x ** 2 -> square(x)), one length of a
-                shape read from where it comes from (x.shape[0] of relu(x @ W + b) -> x.shape[0])
+                cheaper ops for the same values (x ** 2 -> square(x); a relu's gradient mask
+                taken on the pooled maps), one length of a shape read from where it comes
+                from (x.shape[0] of relu(x @ W + b) -> x.shape[0])
 Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``
 (``compile.fuse`` fuses elementwise chains when linking).
 ``rewrite_graph`` runs them all; ``function`` calls it unless the mode is FAST_COMPILE.
+``core`` holds the machinery; the rules sit by subject in ``algebra``, ``stability``, ``shape``
+and ``nnet``, and register themselves in ``GROUPS`` when imported here.
 """
 from .core import (  # noqa: F401 (the package's interface)
     GROUPS, _rebuild, apply_local, check_rewrites, constant_fold, local_rewrite, merge, rewrite_graph, stabilize,

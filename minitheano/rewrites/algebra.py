@@ -8,6 +8,7 @@ from ..ops import shape as S
 from ..tensor import zeros_like
 from .core import _broadcasts_into, _is_const, _op, local_rewrite
 
+
 @local_rewrite(E.TrueDiv, group="canonicalize")
 def cancel_mul_div(node):
     """(x * y) / x -> y and (y * x) / x -> y."""

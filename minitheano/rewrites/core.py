@@ -48,7 +48,7 @@ def check_rewrites(rewrites, what="rewrites"):
     return rewrites
 
 
-# Matching helpers (for the rules) ----------------------------------------------------------------------------------
+# Matching helpers (for the rules) ---------------------------------------------------------
 
 def _op(var, *classes):
     """The op of the node producing ``var`` if it is one of ``classes``, else None."""

@@ -6,6 +6,7 @@ from ..ops import linalg as L, nnet, reduce as R, shape as S, subtensor as ST
 from ..tensor import cast
 from .core import _op, _same_static_shape, local_rewrite
 
+
 @local_rewrite(E.SumToShape, group="specialize")
 def useless_sum_to_shape(node):
     """sum_to_shape(g, x) -> g when both have the same known shape."""

@@ -5,6 +5,7 @@ from ..ops import nnet, subtensor as ST
 from ..tensor import softplus
 from .core import _is_const, _op, local_rewrite
 
+
 @local_rewrite(E.Log1p, E.Log, group="stabilize")
 def log1p_exp_to_softplus(node):
     """log(1 + exp(x)) and log1p(exp(x)) -> softplus(x), which never overflows."""
