@@ -1,5 +1,6 @@
 """Global settings: default float type, device, compile mode (overridable by environment)."""
 import os
+import shutil
 
 
 class Config:
@@ -10,9 +11,13 @@ class Config:
         self.device = os.environ.get("MINITHEANO_DEVICE", "cpu")
         # FAST_RUN applies every rewrite; FAST_COMPILE applies none (see minitheano.rewrites).
         self.mode = os.environ.get("MINITHEANO_MODE", "FAST_RUN")
+        # The C++ compiler that builds elementwise chains for the CPU (kernels.native); '' for none.
+        self.cxx = os.environ.get("MINITHEANO_CXX", shutil.which("g++") or "")
+        self.compiledir = os.environ.get("MINITHEANO_COMPILEDIR", "~/.cache/minitheano/compiled")
 
     def __repr__(self):
-        return f"Config(floatX={self.floatX!r}, device={self.device!r}, mode={self.mode!r})"
+        return (f"Config(floatX={self.floatX!r}, device={self.device!r}, mode={self.mode!r}, "
+                f"cxx={self.cxx!r}, compiledir={self.compiledir!r})")
 
 
 config = Config()

@@ -12,7 +12,7 @@ import minitheano as th
 import minitheano.tensor as T
 from minitheano import layers, nonlinearities as nl, objectives, updates
 from minitheano.graph import Constant, toposort
-from minitheano.kernels.cuda import C_TYPES, elementwise_source
+from minitheano.kernels.csource import C_TYPES, elementwise_source
 from minitheano.ops.composite import Composite, Finished
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++ to compile the kernel bodies")
@@ -154,11 +154,12 @@ def test_nan_and_infinity_propagate_as_in_numpy(tmp_path):
         np.testing.assert_array_equal(run_kernel(lib, source, values, np.float32), op.impl(np, *values))
 
 
-def _bn_dropout_net():
+def bn_dropout_net(filters=4, units=16):
+    """A small batch-normalised ConvNet with dropout, trained with Adam: (X, y, loss, updates)."""
     X, y = T.tensor4("X"), T.ivector("y")
     net = layers.InputLayer((None, 1, 12, 12), input_var=X)
-    net = layers.MaxPool2DLayer(layers.batch_norm(layers.Conv2DLayer(net, 4, 3)), 2)
-    net = layers.DropoutLayer(layers.DenseLayer(net, 16, nonlinearity=nl.rectify), p=0.3)
+    net = layers.MaxPool2DLayer(layers.batch_norm(layers.Conv2DLayer(net, filters, 3)), 2)
+    net = layers.DropoutLayer(layers.DenseLayer(net, units, nonlinearity=nl.rectify), p=0.3)
     net = layers.DenseLayer(net, 10, nonlinearity=nl.softmax)
     loss = objectives.categorical_crossentropy(layers.get_output(net), y).mean()
     return X, y, loss, updates.adam(loss, layers.get_all_params(net, trainable=True), 1e-3)
@@ -171,7 +172,7 @@ def test_every_composite_of_a_training_step_gets_a_kernel_with_numpy_values(kind
     from bench.training import train_graph
 
     th.random.set_seed(0)
-    X, y, loss, upd = _bn_dropout_net() if kind == "bn" else train_graph(kind)
+    X, y, loss, upd = bn_dropout_net() if kind == "bn" else train_graph(kind)
     f = th.function([X, y], loss, updates=upd)
     found = composites_of(f)
     assert len(found) >= 5

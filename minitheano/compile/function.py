@@ -15,6 +15,7 @@ from .. import rewrites
 from ..backend import to_host, xp as array_module
 from ..config import config
 from ..graph import Variable, as_variable, toposort
+from ..kernels import compiler
 from ..kernels.parallel import own_cores
 from ..tensor import TensorOperators
 from .collect import check_graph_inputs, check_inputs, collect
@@ -88,6 +89,7 @@ class Function:
                                          log=self.rewrites_applied)
         self.program = link(self.linked, self.inputs, self._xp, inplace=fast, name=name,
                             updates=list(zip(self.update_targets, self.linked[self.n_outputs:])))
+        compiler.finish()  # the elementwise kernels it started building (kernels.native), side by side
         self.rewrites_applied += ["update_in_place"] * len(self.program.updated_in_place)
         self._run, self._shared = self.program.function, self.program.shared  # looked up once, not per call
         # Kernels that run their own threads (convolutions, pooling) get the cores to themselves.

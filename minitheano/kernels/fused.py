@@ -13,6 +13,7 @@ import numpy as np
 
 from .cuda import elementwise_kernel
 from .elemwise import elemwise_thunk, into_thunk
+from .native import host_kernel
 
 # A big result is computed in blocks of rows of about this many elements, so that a block's
 # temporaries stay in the core's cache from one step of the chain to the next (1.2x faster for
@@ -33,8 +34,13 @@ def composite_thunk(nodes, inputs, xp):
     if xp is not np:
         return chain
     dtype = np.dtype(nodes[-1].outputs[0].dtype)
+    native = host_kernel(nodes, inputs)
 
     def thunk(*args, out=None):
+        if native is not None:
+            result = native(*args, out=out)
+            if result is not NotImplemented:
+                return result
         shape = np.broadcast_shapes(*(a.shape for a in args))
         size = math.prod(shape)
         if size < 2 * BLOCK or shape[0] < 2 or (out is not None and out.shape != shape):
