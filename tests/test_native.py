@@ -218,7 +218,7 @@ def test_a_failing_compiler_warns_once_and_numpy_computes(tmp_path, monkeypatch)
     monkeypatch.setattr(config, "compiledir", str(tmp_path))
     monkeypatch.setattr(config, "cxx", "false --no-such-compiler")
     a, b = np.ones((100, 50), np.float32), np.full((100, 50), 2, np.float32)
-    with pytest.warns(RuntimeWarning, match="could not compile its elementwise kernels with 'false"):
+    with pytest.warns(RuntimeWarning, match="could not compile its kernels with 'false"):
         f = th.function([x, y], x * 3 + y)
     np.testing.assert_array_equal(f(a, b), a * 3 + b)
     with warnings.catch_warnings():
@@ -241,3 +241,28 @@ def test_a_kernel_is_built_once_and_then_loaded_from_the_compiledir(tmp_path, mo
     again = compiler.build(code)
     assert again.process is None and again.library() is not None
     assert library.stat().st_mtime_ns == built and list(tmp_path.iterdir()) == [library]
+
+
+@pytest.mark.parametrize("shape, channels_last, dtype", [((6, 16, 24, 24), True, "float32"),
+                                                         ((3, 70, 9, 11), True, "float32"),
+                                                         ((4, 3, 9, 11), False, "float64")])
+def test_the_compiled_max_pooling_gradient_gives_numpys_values_to_the_bit(shape, channels_last, dtype, monkeypatch):
+    """Tied maxima (the first one takes the gradient), NaN in the maps, infinities in the gradient,
+    rows and columns no window covers, more channels than one block of 64."""
+    from minitheano.kernels import pool
+
+    rng = np.random.default_rng(5)
+    n, c, h, w = shape
+    x = np.round(rng.normal(size=(n, h, w, c)) * 2).astype(dtype)
+    x.flat[::37] = np.nan
+    x = x.transpose(0, 3, 1, 2) if channels_last else np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    y = pool.pool2d(np, x, (2, 2), (2, 2), (0, 0), True, "max")
+    gy = rng.normal(size=y.shape).astype(dtype)
+    gy.flat[::53] = np.inf
+    results = []
+    for cxx in (config.cxx, ""):
+        monkeypatch.setattr(config, "cxx", cxx)
+        with np.errstate(invalid="ignore"):
+            results.append(pool.max_pool2d_grad(np, x, y, gy, (2, 2), (2, 2), (0, 0), True))
+    np.testing.assert_array_equal(*results)
+    assert np.isnan(results[0]).any() and (results[0] == 0).any()

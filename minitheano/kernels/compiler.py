@@ -89,8 +89,8 @@ class Build:
     def _fail(self, error):
         if self.command not in _failed:
             _failed[self.command] = str(error)
-            warnings.warn(f"minitheano could not compile its elementwise kernels with {self.command!r} in "
-                          f"{self.directory}: {str(error)[:400]}. Composites run as numpy ufuncs instead "
+            warnings.warn(f"minitheano could not compile its kernels with {self.command!r} in "
+                          f"{self.directory}: {str(error)[:400]}. They run as numpy code instead "
                           "(MINITHEANO_CXX='' stops it trying).", RuntimeWarning, stacklevel=3)
 
 
