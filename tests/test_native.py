@@ -266,3 +266,22 @@ def test_the_compiled_max_pooling_gradient_gives_numpys_values_to_the_bit(shape,
             results.append(pool.max_pool2d_grad(np, x, y, gy, (2, 2), (2, 2), (0, 0), True))
     np.testing.assert_array_equal(*results)
     assert np.isnan(results[0]).any() and (results[0] == 0).any()
+
+
+@pytest.mark.parametrize("size", [1, 7, 8, 9, 17, 1001, 250000])
+def test_compiled_bernoulli_draws_are_numpys_words(size, monkeypatch):
+    """The words of numpy's PCG64, two draws each, the same with and without the compiled loop
+    (tails shorter than one round of the four interleaved generators included)."""
+    from minitheano.ops.random import _bernoulli
+
+    for p in (0.0, 1e-9, 0.3, 0.6, 1 - 1e-9):
+        results = []
+        for cxx in (config.cxx, ""):
+            monkeypatch.setattr(config, "cxx", cxx)
+            results.append(_bernoulli(np.random.default_rng([11, size]), (size,), p))
+        np.testing.assert_array_equal(*results)
+        assert results[0].dtype == np.float32
+    words = np.random.default_rng([11, size]).bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
+    monkeypatch.undo()
+    draws = _bernoulli(np.random.default_rng([11, size]), (size,), 0.6)
+    np.testing.assert_array_equal(draws, words < round(0.6 * 2**32))

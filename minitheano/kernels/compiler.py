@@ -23,17 +23,17 @@ FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fno-t
          "-shared", "-fPIC"]
 _failed = {}  # compiler command -> its error message
 _pending = []
-_builds = {}  # library path -> its Build, so that a kernel asked for twice is built once
+_builds = {}  # (code, compiler, compiledir) -> its Build: a kernel asked for twice is built once
 
 
 def build(code):
     """The Build of ``code`` (started now unless this process has one already)."""
-    command = config.cxx
-    key = hashlib.sha1("\n".join([code, command, *FLAGS, _processor()]).encode()).hexdigest()
-    path = Path(config.compiledir).expanduser() / f"kernel_{key[:24]}.so"
-    if path not in _builds:
-        _builds[path] = Build(code, command, path)
-    return _builds[path]
+    asked = (code, config.cxx, config.compiledir)
+    if asked not in _builds:
+        key = hashlib.sha1("\n".join([code, config.cxx, *FLAGS, _processor()]).encode()).hexdigest()
+        path = Path(config.compiledir).expanduser() / f"kernel_{key[:24]}.so"
+        _builds[asked] = next((b for b in _builds.values() if b.path == path), None) or Build(code, config.cxx, path)
+    return _builds[asked]
 
 
 class Build:

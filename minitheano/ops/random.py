@@ -8,6 +8,7 @@ import numpy as np
 
 from ..backend import to_host
 from ..graph import Apply, Op, TensorType, as_variable
+from ..kernels import bernoulli
 from .shape import _static_dims
 
 
@@ -54,8 +55,11 @@ def _bernoulli(rng, shape, p):
     p * 2**32 (exact to 2**-32, where a float32 uniform has 2**-24), twice as fast as comparing
     float32 uniforms: the generator's 64-bit words are used whole, two draws each."""
     size = int(np.prod(shape))
-    words = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(shape)
     threshold = round(min(max(p, 0.0), 1.0) * 2.0**32)
     if threshold >= 2**32:
         return np.ones(shape, dtype=np.float32)
+    compiled = bernoulli.draws(rng, size, threshold)  # the same words, in one compiled loop
+    if compiled is not None:
+        return compiled.reshape(shape)
+    words = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(shape)
     return np.less(words, np.uint32(threshold), out=np.empty(shape, dtype=np.float32), casting="unsafe")
