@@ -199,6 +199,23 @@ def test_sum_to_shape_from_givens_with_static_shapes_is_removed():
     np.testing.assert_array_equal(f(value, 2 * value), 2 * value)
 
 
+def test_sum_to_shape_of_the_shape_source():
+    """The gradient of x / 0.6 * m (dropout) sums back to x's shape, not to x / 0.6's: the rescaling
+    fuses with the product by the mask. A unary op and a broadcasting operand are left alone."""
+    x, m, b = T.matrix("x"), T.matrix("m"), T.vector("b")
+    h = T.relu(x)
+    g = th.grad((h / 0.6 * m).sum() + (x * b).sum(), [x, b])
+    values = [np.array([[1, -2, 3], [0.5, 1, -1]], "float32"), np.array([[1, 0, 1], [0, 1, 1]], "float32"),
+              np.array([2, 3, 4], "float32")]
+    f, got = both_modes([x, m, b], g + [h / 0.6 * m], *values)
+    np.testing.assert_allclose(got[0], (values[0] > 0) * values[1] / 0.6 + values[2], rtol=1e-6)
+    np.testing.assert_allclose(got[1], values[0].sum(axis=0), rtol=1e-6)
+    assert "sum_to_shape_of_the_shape_source" in f.rewrites_applied
+    assert any(type(n.op).__name__ == "Composite" and n.op.formula() == "((i0 / i1) * i2)" for n in toposort(f.linked))
+    assert rewrites.sum_to_shape_of_the_shape_source(E.SumToShape()(x, h).owner) is None
+    assert rewrites.sum_to_shape_of_the_shape_source(E.SumToShape()(x, x * b).owner) is None
+
+
 def test_useless_broadcast():
     v = T.matrix("v", shape=(2, 2))
     like = T.matrix("like", shape=(2, 2))

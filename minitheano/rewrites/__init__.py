@@ -7,7 +7,8 @@ looks at one node with such an op, and returns replacement outputs or None. Grou
   specialize    drop work that static shapes prove useless (sum_to_shape, broadcast, casts),
                 cheaper ops for the same values (x ** 2 -> square(x); a relu's gradient mask
                 taken on the pooled maps), one length of a shape read from where it comes
-                from (x.shape[0] of relu(x @ W + b) -> x.shape[0])
+                from (x.shape[0] of relu(x @ W + b) -> x.shape[0]), and the shape a gradient
+                is summed back to (sum_to_shape(g, x / 0.6) -> sum_to_shape(g, x))
 Global rewrites: ``merge`` (one node per distinct computation) and ``constant_fold``
 (``compile.fuse`` fuses elementwise chains when linking).
 ``rewrite_graph`` runs them all; ``function`` calls it unless the mode is FAST_COMPILE.
@@ -21,5 +22,5 @@ from .algebra import cancel_mul_div, double_negation, merge_dimshuffles, neutral
     sub_self_to_zero  # noqa: F401 (each rule module registers its rewrites in GROUPS)
 from .nnet import relu_grad_before_max_pool_grad  # noqa: F401
 from .shape import shape_length_from_source, shape_of_shape_preserving, sum_of_broadcast_scalar, \
-    useless_broadcast, useless_sum_to_shape  # noqa: F401
+    sum_to_shape_of_the_shape_source, useless_broadcast, useless_sum_to_shape  # noqa: F401
 from .stability import log1p_exp_to_softplus, log_sigmoid_to_softplus, log_softmax_rewrite  # noqa: F401

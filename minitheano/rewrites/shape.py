@@ -15,6 +15,21 @@ def useless_sum_to_shape(node):
     return None
 
 
+@local_rewrite(E.SumToShape, group="specialize")
+def sum_to_shape_of_the_shape_source(node):
+    """sum_to_shape(g, f(x, c)) -> sum_to_shape(g, x) for an elementwise f of x and scalars c, so
+    that f(x, c) has x's shape: the gradient of dropout's rescaling x / 0.6 then reads only the
+    shape of the activations x, and the rescaling fuses with the product by the mask. (A unary f
+    is left alone: x is then often a sum that would lose its fusion with f instead.)"""
+    g, like = node.inputs
+    if not _op(like, E.Elemwise) or len(like.owner.inputs) < 2:
+        return None
+    shaped = [u for u in like.owner.inputs if u.ndim]
+    if len(shaped) != 1 or shaped[0].type.shape != like.type.shape:
+        return None
+    return [E.sum_to_shape(g, shaped[0])]
+
+
 @local_rewrite(E.BroadcastLike, group="specialize")
 def useless_broadcast(node):
     """fill(x, v) -> v when v already has x's known shape."""
