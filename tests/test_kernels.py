@@ -54,6 +54,12 @@ CASES = [  # x shape, w shape, pad, stride
     ((2, 1, 30, 29), (4, 1, 3, 3), (1, 0), (1, 1)),    # one channel: patches by filter offset, stacked products
     ((2, 16, 17, 15), (3, 16, 2, 3), (0, 1), (1, 1)),  # stacked products with a remainder
     ((3, 2, 9, 14), (4, 2, 3, 3), (1, 1), (1, 2)),     # 6 output columns: blocks of 2 and 3, column stride 2
+    # 8 or a multiple of 16 filters in float32: the compiled direct correlation (kernels.conv_direct),
+    # output rows of every width modulo its blocks of 6, 4, 2 and 1 pixels
+    ((2, 3, 11, 13), (16, 3, 3, 3), (1, 1), (1, 1)),
+    ((2, 5, 9, 17), (32, 5, 2, 4), (0, 2), (2, 1)),
+    ((1, 16, 8, 7), (48, 16, 1, 1), (0, 0), (1, 2)),
+    ((2, 16, 9, 10), (16, 16, 3, 3), (1, 1), (2, 2)),  # its input gradient: 16 filters over a dilated frame
 ]
 
 

@@ -26,20 +26,23 @@ _pending = []
 _builds = {}  # (code, compiler, compiledir) -> its Build: a kernel asked for twice is built once
 
 
-def build(code):
-    """The Build of ``code`` (started now unless this process has one already)."""
-    asked = (code, config.cxx, config.compiledir)
+def build(code, contract=False):
+    """The Build of ``code`` (started now unless this process has one already); ``contract``: a*b+c
+    may become one fused multiply-add (faster, rounded once: not numpy's values to the bit)."""
+    asked = (code, config.cxx, config.compiledir, contract)
     if asked not in _builds:
-        key = hashlib.sha1("\n".join([code, config.cxx, *FLAGS, _processor()]).encode()).hexdigest()
+        flags = [f if f != "-ffp-contract=off" or not contract else "-ffp-contract=fast" for f in FLAGS]
+        key = hashlib.sha1("\n".join([code, config.cxx, *flags, _processor()]).encode()).hexdigest()
         path = Path(config.compiledir).expanduser() / f"kernel_{key[:24]}.so"
-        _builds[asked] = next((b for b in _builds.values() if b.path == path), None) or Build(code, config.cxx, path)
+        _builds[asked] = (next((b for b in _builds.values() if b.path == path), None)
+                          or Build(code, config.cxx, path, flags))
     return _builds[asked]
 
 
 class Build:
     """The library compiled from ``code``: loaded from the compiledir, or being compiled there."""
 
-    def __init__(self, code, command, path):
+    def __init__(self, code, command, path, flags):
         self.command, self.path, self.directory = command, path, path.parent
         self.process = self.tmp = None
         self._library = False
@@ -49,7 +52,7 @@ class Build:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 self.tmp = tempfile.mkdtemp(dir=self.directory)
                 (Path(self.tmp) / "kernel.cpp").write_text(code)
-                self.process = subprocess.Popen([*self.command.split(), *FLAGS, "-o", "kernel.so", "kernel.cpp"],
+                self.process = subprocess.Popen([*self.command.split(), *flags, "-o", "kernel.so", "kernel.cpp"],
                                                 cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                 text=True)
                 _pending.append(self)

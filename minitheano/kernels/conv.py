@@ -16,6 +16,10 @@ a time from the cache, costs less than writing the whole of it to memory and rea
 Padding (and the stride's dilation for the input gradient) is written into a small per-chunk
 frame, so no padded copy of the whole batch is made.
 
+Where there is a C++ compiler, a float32 correlation with 8 or a multiple of 16 filters (the
+forward pass and the input gradient) runs as the compiled direct loop of ``conv_direct`` on the
+same framed channels-last chunks instead of patch matrices and products.
+
 Shapes: x (N, C, H, W), w (F, C, kr, kc) (already flipped for a true convolution),
 pad = (pad_rows, pad_cols) zeros on each side, stride = (rows, cols); any strides.
 """
@@ -25,6 +29,7 @@ import threading
 import numpy as np
 
 from . import parallel
+from .conv_direct import correlator
 from ..shapes import conv_output_length
 
 # Products of the patches with the filters are made this many patches (rows) at a time.
@@ -80,7 +85,7 @@ class _Im2col:
     layer), filter offset by filter offset and returned transposed.
     """
 
-    def __init__(self, xp, src, rows, cols, kr, kc, stride, step):
+    def __init__(self, xp, src, rows, cols, kr, kc, stride, step, patches=True):
         self.rows, self.cols = rows, cols
         n, c = src.shape[:2]
         self.src = src.transpose(0, 2, 3, 1)
@@ -97,7 +102,7 @@ class _Im2col:
         else:
             shape, strides = (a.shape[0], ho, wo, kr, kc, c), (s0, s1 * sr, s2 * sc, s1, s2, s3)
         self.windows = xp.lib.stride_tricks.as_strided(a, shape, strides)
-        self.patches = _buffer(xp, "patches", (step * self.pixels * self.k,), src.dtype)
+        self.patches = _buffer(xp, "patches", (step * self.pixels * self.k,), src.dtype) if patches else None
         if framed and not (rows.step == 1 and cols.step == 1 and rows.inside and cols.inside):
             self.frame[...] = 0  # zero once: the copies below write the same places each time
         elif framed:
@@ -107,15 +112,19 @@ class _Im2col:
             self.frame[:, d0, :d1.start] = 0
             self.frame[:, d0, d1.stop:] = 0
 
+    def maps(self, b, e):
+        """Images b..e-1 framed, channels-last and C-contiguous (n, rows, cols, C): valid until the next call."""
+        if self.frame is None:
+            return self.src[b:e]
+        if self.rows.inside and self.cols.inside:
+            self.frame[:e - b, self.rows.dst, self.cols.dst] = self.src[b:e, self.rows.src(), self.cols.src()]
+        return self.frame[:e - b]
+
     def __call__(self, b, e):
         """The patch matrix of images b..e-1 (e - b <= step): valid until the next call."""
         n = e - b
-        images = slice(0, n)
-        if self.frame is not None:
-            if self.rows.inside and self.cols.inside:
-                self.frame[:n, self.rows.dst, self.cols.dst] = self.src[b:e, self.rows.src(), self.cols.src()]
-        else:
-            images = slice(b, e)
+        self.maps(b, e)
+        images = slice(0, n) if self.frame is not None else slice(b, e)
         sel = (slice(None),) * 3 + (images,) if self.by_offset else (images,)
         windows = self.windows[sel]
         out = self.patches[:n * self.pixels * self.k].reshape(windows.shape)
@@ -212,8 +221,11 @@ def _correlate(xp, src, kernel, rows, cols, stride, then=None):
     dtype = np.result_type(src.dtype, kernel.dtype)
     src = src.astype(dtype, copy=False)
     ho, wo = (rows.size - kr) // sr + 1, (cols.size - kc) // sc + 1
-    q = _columns_per_row(xp, wo, f)
-    if q > 1:
+    direct = correlator(xp, kernel, dtype)
+    q = 1 if direct else _columns_per_row(xp, wo, f)
+    if direct:
+        matrix = None
+    elif q > 1:
         matrix = xp.asarray(_blocked(np.asarray(kernel, dtype=dtype), q, sc))
     else:
         matrix = xp.ascontiguousarray(kernel.transpose(2, 3, 1, 0), dtype=dtype).reshape(kr * kc * c, f)
@@ -224,11 +236,14 @@ def _correlate(xp, src, kernel, rows, cols, stride, then=None):
     finish = then and then.channels_last(xp, (n, f, ho, wo))
 
     def part(start, stop):
-        im2col = _Im2col(xp, src, rows, cols, kr, kcq, (sr, q * sc), min(step, stop - start))
+        im2col = _Im2col(xp, src, rows, cols, kr, kcq, (sr, q * sc), min(step, stop - start), patches=not direct)
         for b in range(start, stop, step):
             e = min(stop, b + step)
-            patches = im2col(b, e)
-            _product(xp, patches, matrix, out[b:e].reshape(patches.shape[0], q * f))
+            if direct:
+                direct(im2col.maps(b, e), out[b:e], (sr, sc))
+            else:
+                patches = im2col(b, e)
+                _product(xp, patches, matrix, out[b:e].reshape(patches.shape[0], q * f))
             if finish is not None:
                 finish(out[b:e], b, e)
 
