@@ -60,6 +60,7 @@ CASES = [  # x shape, w shape, pad, stride
     ((2, 5, 9, 17), (32, 5, 2, 4), (0, 2), (2, 1)),
     ((1, 16, 8, 7), (48, 16, 1, 1), (0, 0), (1, 2)),
     ((2, 16, 9, 10), (16, 16, 3, 3), (1, 1), (2, 2)),  # its input gradient: 16 filters over a dilated frame
+    ((2, 8, 7, 9), (16, 8, 3, 2), (1, 0), (1, 1)),     # 8 channels: the filter gradient's blocks of 6 and 2
 ]
 
 

@@ -294,7 +294,7 @@ def test_compiled_bernoulli_draws_are_numpys_words(size, monkeypatch):
 
 
 def test_the_direct_correlation_agrees_with_the_matrix_products(monkeypatch):
-    """The benchmark ConvNet's layers, forward and input gradient: the compiled loop against the
+    """The benchmark ConvNet's layers, forward and both gradients: the compiled loops against the
     im2col products, to float32 rounding; other dtypes and filter counts keep the products."""
     from minitheano.kernels import conv, conv_direct
 
@@ -305,11 +305,13 @@ def test_the_direct_correlation_agrees_with_the_matrix_products(monkeypatch):
         x = rng.normal(size=(n, h, w, c)).astype(np.float32).transpose(0, 3, 1, 2)  # channels-last, as a layer's
         filters = rng.normal(size=w_shape).astype(np.float32)
         assert conv_direct.correlator(np, filters, np.float32) is not None
+        assert (conv_direct.filter_gradient(np, w_shape, np.float32) is None) == (w_shape[1] == 1)
         results = []
         for cxx in (config.cxx, ""):
             monkeypatch.setattr(config, "cxx", cxx)
             y = conv.correlate2d(np, x, filters, (0, 0), (1, 1))
-            results.append((y, conv.correlate2d_grad_input(np, y, filters, x_shape, (0, 0), (1, 1))))
+            results.append((y, conv.correlate2d_grad_input(np, y, filters, x_shape, (0, 0), (1, 1)),
+                            conv.correlate2d_grad_weights(np, x, y, w_shape, (0, 0), (1, 1))))
         monkeypatch.undo()
         for got, want in zip(*results):
             np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())

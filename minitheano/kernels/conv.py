@@ -29,7 +29,7 @@ import threading
 import numpy as np
 
 from . import parallel
-from .conv_direct import correlator
+from .conv_direct import correlator, filter_gradient
 from ..shapes import conv_output_length
 
 # Products of the patches with the filters are made this many patches (rows) at a time.
@@ -306,29 +306,34 @@ def correlate2d_grad_weights(xp, x, gy, w_shape, pad, stride):
     rows = _Frame(h, pad[0], 1, h + 2 * pad[0])
     cols = _Frame(wd, pad[1], 1, wd + 2 * pad[1])
     sr, sc = stride
-    q = _columns_per_row(xp, wo, f)
+    direct = filter_gradient(xp, w_shape, dtype)
+    q = 1 if direct else _columns_per_row(xp, wo, f)
     kcq = kc + (q - 1) * sc
     k = kr * kcq * c
     step = _chunk_images(xp, n, ho * wo // q, k, dtype.itemsize)
 
     def part(start, stop):
-        total = xp.zeros((q * f, k), dtype=dtype)
-        im2col = _Im2col(xp, x, rows, cols, kr, kcq, (sr, q * sc), min(step, stop - start))
+        total = xp.zeros((kr, kc, c, f) if direct else (q * f, k), dtype=dtype)
+        im2col = _Im2col(xp, x, rows, cols, kr, kcq, (sr, q * sc), min(step, stop - start), patches=not direct)
         for b in range(start, stop, step):
             e = min(stop, b + step)
-            patches = im2col(b, e)
             gc = g[b:e]
             if not gc.flags.c_contiguous:
                 gc = _buffer(xp, "grad", gc.shape, dtype)
                 gc[...] = g[b:e]
-            gc = gc.reshape(patches.shape[0], q * f)
-            _gram(xp, gc, patches, total)  # (q * F, pixels / q) @ (pixels / q, k)
+            if direct:
+                direct(im2col.maps(b, e), gc, total, stride)
+                continue
+            patches = im2col(b, e)
+            _gram(xp, gc.reshape(patches.shape[0], q * f), patches, total)  # (q * F, pixels / q) @ (pixels / q, k)
         return total
 
     totals = parallel.run([lambda b=b, e=e: part(b, e) for b, e in _parts(xp, n, gy.size * k)])
     total = totals[0]
     for t in totals[1:]:
         total += t
+    if direct:
+        return xp.ascontiguousarray(total.transpose(3, 2, 0, 1))
     # Output column t of a patch row read the patch's columns t * sc ... t * sc + kc - 1.
     blocks = total.reshape(q, f, kr, kcq, c)
     gw = blocks[0, :, :, :kc]
